@@ -1,0 +1,82 @@
+"""Writes on users: the one way accounts are created."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+
+from accounts.models import Role, User
+from ielts_site.errors import Conflict, Forbidden, InvalidInput
+
+TEACHERS_GROUP = "Teachers"
+
+# What a teacher may do in the admin; which rows they see is narrowed by ownership there.
+TEACHER_PERMISSIONS = {
+    "accounts": {"user": ["add", "change", "view"]},
+    "exams": {"test": ["add", "change", "view"], "passage": ["add", "change", "delete", "view"],
+              "question": ["add", "change", "delete", "view"]},
+    "classes": {"class": ["add", "change", "view"], "enrolment": ["add", "change", "delete", "view"]},
+    "sessions_app": {"session": ["add", "change", "view"], "participant": ["view"]},
+    "attempts": {"attempt": ["view"], "answer": ["view"], "highlight": ["view"], "violation": ["view"],
+                 "attemptevent": ["view"]},
+}  # fmt: skip
+
+
+def teachers_group_ensure() -> Group:
+    """The "Teachers" group with the admin permissions a teacher needs (idempotent)."""
+    group, _ = Group.objects.get_or_create(name=TEACHERS_GROUP)
+    codenames = [
+        (app, f"{action}_{model}")
+        for app, models in TEACHER_PERMISSIONS.items()
+        for model, actions in models.items()
+        for action in actions
+    ]
+    permissions = [
+        p
+        for p in Permission.objects.filter(content_type__app_label__in=TEACHER_PERMISSIONS).select_related(
+            "content_type"
+        )
+        if (p.content_type.app_label, p.codename) in codenames
+    ]
+    group.permissions.set(permissions)
+    return group
+
+
+def user_apply_role(user: User) -> None:
+    """Staff flags and groups follow the role: teachers use the admin, admins see everything."""
+    role = user.effective_role
+    user.is_staff = role in (Role.ADMIN, Role.TEACHER)
+    if role == Role.ADMIN:
+        user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    if role == Role.TEACHER:
+        user.groups.add(teachers_group_ensure())
+    else:
+        user.groups.remove(*Group.objects.filter(name=TEACHERS_GROUP))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.STUDENT,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    created_by: User | None = None,
+) -> User:
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}.", code="invalid_role")
+    if created_by is not None and not created_by.is_platform_admin and role != Role.STUDENT:
+        raise Forbidden("Teachers may create students only.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"The username {username!r} is taken.", code="username_taken")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username, password=password, role=role, first_name=first_name, last_name=last_name,
+                email=email,
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise Conflict(f"The username {username!r} is taken.", code="username_taken") from exc
+    user_apply_role(user)
+    return user

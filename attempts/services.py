@@ -1,0 +1,320 @@
+"""Writes on attempts: every student event is validated, logged once by event id, applied and published.
+
+Each use case locks the attempt row, so two copies of one event (a replay after a reconnect,
+two tabs) are applied once; the unique (attempt, event_id) constraint is the backstop.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Violation, ViolationType
+from attempts.signals import attempt_counts_changed
+from exams.marking import band_for
+from ielts_site.clock import iso, now
+from ielts_site.errors import Conflict, InvalidInput, NotFound
+from monitoring.events import Audience, publish_on_commit
+
+MAX_ANSWER_CHARS = 2000
+MAX_HIGHLIGHT_CHARS = 10000
+
+
+@dataclass
+class EventOutcome:
+    """What a student event did: `applied` is False for a deduplicated resend. `ack` goes back to the sender."""
+
+    attempt: Attempt
+    applied: bool = True
+    ack: dict = field(default_factory=dict)
+
+
+def _locked(attempt: Attempt | int) -> Attempt:
+    attempt_id = attempt.pk if isinstance(attempt, Attempt) else attempt
+    try:
+        return (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("session", "test", "student")
+            .get(pk=attempt_id)
+        )
+    except Attempt.DoesNotExist as exc:
+        raise NotFound("Attempt not found.") from exc
+
+
+def _previous(attempt: Attempt, event_id: str | None) -> AttemptEvent | None:
+    if not event_id:
+        return None
+    return AttemptEvent.objects.filter(attempt=attempt, event_id=event_id).first()
+
+
+def deadline_of(attempt: Attempt):
+    """The last moment an event still counts: the session's end plus the grace for events in flight."""
+    ends_at = attempt.session.ends_at
+    return ends_at + timedelta(seconds=settings.SESSION_GRACE_SECONDS) if ends_at else None
+
+
+def _require_open(attempt: Attempt) -> None:
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="attempt_closed")
+    deadline = deadline_of(attempt)
+    if deadline is not None and now() > deadline:
+        raise Conflict("Time is up: the attempt takes no more changes.", code="time_up")
+
+
+def _log(attempt: Attempt, event_id: str | None, event_type: str, data: dict) -> None:
+    try:
+        with transaction.atomic():
+            AttemptEvent.objects.create(attempt=attempt, event_id=event_id or None, type=event_type, data=data)
+    except IntegrityError as exc:  # a concurrent copy of the same event won the race
+        raise Conflict("This event was already applied.", code="duplicate_event") from exc
+
+
+def _publish(attempt: Attempt, event_type: str, **fields) -> None:
+    publish_on_commit(
+        attempt.session_id,
+        event_type,
+        audience=Audience.TEACHERS,
+        student_id=attempt.student_id,
+        attempt_id=attempt.pk,
+        **fields,
+    )
+
+
+def _question(attempt: Attempt, question_id):
+    question = attempt.test.questions.filter(pk=_as_id(question_id, "question_id")).first()
+    if question is None:
+        raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+    return question
+
+
+def _as_id(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidInput(f"{name} must be an id.", code="invalid")
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be an id.", code="invalid") from exc
+
+
+def _as_index(value, name: str, upper: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{name} must be a whole number.", code="invalid")
+    if not 0 <= value < upper:
+        raise InvalidInput(f"{name} must be from 0 to {upper - 1}.", code="out_of_range")
+    return value
+
+
+def attempt_create(*, session, student) -> Attempt:
+    """The student's attempt in the session (created once; a second call returns the same one)."""
+    attempt, _ = Attempt.objects.get_or_create(
+        session=session, student=student, defaults={"test_id": session.test_id, "started_at": now()}
+    )
+    return attempt
+
+
+@transaction.atomic
+def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str | None = None) -> EventOutcome:
+    """Upsert the answer to one question; an empty answer clears it. Stored exactly as typed."""
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    if answer is None:
+        answer = ""
+    if not isinstance(answer, str):
+        raise InvalidInput("answer must be text.", code="invalid")
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise InvalidInput(f"answer is longer than {MAX_ANSWER_CHARS} characters.", code="too_long")
+    question = _question(attempt, question_id)
+    _require_open(attempt)
+    if answer.strip():
+        Answer.objects.update_or_create(
+            attempt=attempt, question=question, defaults={"answer": answer, "answered_at": now()}
+        )
+    else:
+        Answer.objects.filter(attempt=attempt, question=question).delete()
+    _log(attempt, event_id, "answer_submitted", {"question_id": question.pk, "answer": answer})
+    _publish(
+        attempt,
+        "answer_submitted",
+        question_id=question.pk,
+        answer=answer,
+        answered_count=attempt.answers.count(),
+    )
+    return EventOutcome(attempt)
+
+
+@transaction.atomic
+def attempt_record_violation(
+    *, attempt: Attempt | int, violation_type: str | None = None, event_id: str | None = None
+) -> EventOutcome:
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    violation_type = violation_type or ViolationType.TAB_SWITCH
+    if violation_type not in ViolationType.values:
+        raise InvalidInput(f"Unknown violation_type {violation_type!r}.", code="invalid")
+    _require_open(attempt)
+    Violation.objects.create(attempt=attempt, type=violation_type, timestamp=now())
+    _log(attempt, event_id, "tab_violation", {"violation_type": violation_type})
+    _publish(attempt, "tab_violation", violation_type=violation_type, violations_count=attempt.violations.count())
+    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
+    return EventOutcome(attempt)
+
+
+@transaction.atomic
+def attempt_highlight(
+    *,
+    attempt: Attempt | int,
+    passage_id,
+    text,
+    position_start,
+    position_end,
+    event_id: str | None = None,
+) -> EventOutcome:
+    attempt = _locked(attempt)
+    previous = _previous(attempt, event_id)
+    if previous:
+        return EventOutcome(attempt, applied=False, ack={"highlight_id": previous.data.get("highlight_id")})
+    passage = attempt.test.passages.filter(pk=_as_id(passage_id, "passage_id")).first()
+    if passage is None:
+        raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("text must be the highlighted text.", code="invalid")
+    for name, value in (("position_start", position_start), ("position_end", position_end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(f"{name} must be a whole number.", code="invalid")
+    if not 0 <= position_start < position_end <= len(passage.text):
+        raise InvalidInput(f"Positions must satisfy 0 <= start < end <= {len(passage.text)}.", code="out_of_range")
+    if len(text) > MAX_HIGHLIGHT_CHARS:
+        raise InvalidInput("The highlighted text is too long.", code="too_long")
+    _require_open(attempt)
+    highlight = Highlight.objects.create(
+        attempt=attempt, passage=passage, text=text, position_start=position_start, position_end=position_end,
+        timestamp=now(),
+    )  # fmt: skip
+    _log(
+        attempt,
+        event_id,
+        "text_highlighted",
+        {"highlight_id": highlight.pk, "passage_id": passage.pk, "text": text,
+         "position_start": position_start, "position_end": position_end},
+    )  # fmt: skip
+    _publish(
+        attempt, "text_highlighted", highlight_id=highlight.pk, passage_id=passage.pk, text=text,
+        position_start=position_start, position_end=position_end,
+    )  # fmt: skip
+    return EventOutcome(attempt, ack={"highlight_id": highlight.pk})
+
+
+@transaction.atomic
+def attempt_remove_highlight(*, attempt: Attempt | int, highlight_id, event_id: str | None = None) -> EventOutcome:
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    highlight = attempt.highlights.filter(pk=_as_id(highlight_id, "highlight_id")).first()
+    if highlight is None:
+        raise InvalidInput("No such highlight in this attempt.", code="unknown_highlight")
+    _require_open(attempt)
+    highlight_pk = highlight.pk
+    highlight.delete()
+    _log(attempt, event_id, "highlight_removed", {"highlight_id": highlight_pk})
+    _publish(attempt, "highlight_removed", highlight_id=highlight_pk)
+    return EventOutcome(attempt)
+
+
+@transaction.atomic
+def attempt_flag(*, attempt: Attempt | int, question_id, flagged, event_id: str | None = None) -> EventOutcome:
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    if not isinstance(flagged, bool):
+        raise InvalidInput("flagged must be true or false.", code="invalid")
+    question = _question(attempt, question_id)
+    _require_open(attempt)
+    if flagged:
+        attempt.flagged_questions.add(question)
+    else:
+        attempt.flagged_questions.remove(question)
+    _log(attempt, event_id, "question_flagged", {"question_id": question.pk, "flagged": flagged})
+    _publish(attempt, "question_flagged", question_id=question.pk, flagged=flagged)
+    return EventOutcome(attempt)
+
+
+@transaction.atomic
+def attempt_progress(
+    *, attempt: Attempt | int, passage_index, question_index, event_id: str | None = None
+) -> EventOutcome:
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    passage_index = _as_index(passage_index, "passage_index", attempt.test.passages.count())
+    question_index = _as_index(question_index, "question_index", attempt.test.questions.count())
+    _require_open(attempt)
+    attempt.current_passage_index = passage_index
+    attempt.current_question_index = question_index
+    attempt.save(update_fields=["current_passage_index", "current_question_index"])
+    _log(attempt, event_id, "progress_update", {"passage_index": passage_index, "question_index": question_index})
+    _publish(attempt, "progress_update", passage_index=passage_index, question_index=question_index)
+    return EventOutcome(attempt)
+
+
+def _mark(attempt: Attempt) -> None:
+    questions = list(attempt.test.questions.all())
+    given = dict(attempt.answers.values_list("question_id", "answer"))
+    score = sum(1 for q in questions if q.is_correct(given.get(q.pk)))
+    attempt.score = score
+    attempt.band = band_for(score, len(questions), module=attempt.test.module, table=attempt.test.band_table)
+
+
+def _close(attempt: Attempt, *, reason: str) -> None:
+    """Submit and mark a locked, open attempt (the deadline does not apply: this is how time-up ends it)."""
+    _mark(attempt)
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = now()
+    attempt.save(update_fields=["status", "submitted_at", "score", "band"])
+    _log(attempt, None, "attempt_submitted", {"reason": reason, "score": attempt.score, "band": str(attempt.band)})
+    _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band))
+    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt | int, event_id: str | None = None) -> EventOutcome:
+    """The student hands in: marked at once. A second submit is a conflict (a resent event is not)."""
+    attempt = _locked(attempt)
+    if _previous(attempt, event_id):
+        return EventOutcome(attempt, applied=False)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise Conflict("The attempt is already submitted.", code="already_submitted")
+    deadline = deadline_of(attempt)
+    if deadline is not None and now() > deadline:
+        raise Conflict("Time is up: the attempt is submitted by the server.", code="time_up")
+    if event_id:
+        _log(attempt, event_id, "submit_attempt", {})
+    _close(attempt, reason="STUDENT")
+    return EventOutcome(attempt)
+
+
+def attempts_submit_open(*, session_id, reason: str) -> int:
+    """Submit and mark every open attempt of a session (the session is ending). Call inside its transaction."""
+    count = 0
+    for attempt in (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("session", "test")
+        .filter(session_id=session_id, status=AttemptStatus.IN_PROGRESS)
+    ):
+        _close(attempt, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def attempt_abandon(*, attempt: Attempt | int) -> Attempt:
+    attempt = _locked(attempt)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    attempt.status = AttemptStatus.ABANDONED
+    attempt.save(update_fields=["status"])
+    _log(attempt, None, "attempt_abandoned", {"at": iso(now())})
+    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
+    return attempt

@@ -1,0 +1,98 @@
+"""The IELTS test bank: papers, their passages and numbered questions with answer keys."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Module(models.TextChoices):
+    ACADEMIC_READING = "ACADEMIC_READING", "Academic Reading"
+    GENERAL_READING = "GENERAL_READING", "General Training Reading"
+    LISTENING = "LISTENING", "Listening"
+
+
+class QuestionType(models.TextChoices):
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE", "Multiple choice"
+    TRUE_FALSE_NOT_GIVEN = "TRUE_FALSE_NOT_GIVEN", "True / False / Not Given"
+    YES_NO_NOT_GIVEN = "YES_NO_NOT_GIVEN", "Yes / No / Not Given"
+    MATCHING = "MATCHING", "Matching"
+    SENTENCE_COMPLETION = "SENTENCE_COMPLETION", "Sentence completion"
+    SHORT_ANSWER = "SHORT_ANSWER", "Short answer"
+
+
+class Test(models.Model):
+    """One IELTS paper. `band_table` overrides the module's default raw-score table."""
+
+    __test__ = False  # not a pytest test class
+
+    title = models.CharField(max_length=200)
+    module = models.CharField(max_length=32, choices=Module.choices, default=Module.ACADEMIC_READING)
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    band_table = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Optional own table: [[min_raw_score_out_of_40, band], ...], e.g. [[39, 9], [37, 8.5], ...].",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(time_limit_minutes__gte=1, time_limit_minutes__lte=300),
+                name="test_time_limit_1_to_300",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def question_count(self) -> int:
+        return self.questions.count()
+
+
+class Passage(models.Model):
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="passages")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["test", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["test", "order"], name="passage_order_unique_per_test")]
+
+    def __str__(self):
+        return self.title or f"Passage {self.order + 1}"
+
+
+class Question(models.Model):
+    test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="questions")
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField(help_text="1..N across the whole paper.")
+    type = models.CharField(max_length=32, choices=QuestionType.choices)
+    prompt = models.TextField()
+    options = models.JSONField(default=list, blank=True, help_text="Display text only, e.g. ['A  ...', 'B  ...'].")
+    answers = models.JSONField(default=list, help_text="Every accepted answer; marking ignores case and spacing.")
+    word_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["test", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "number"], name="question_number_unique_per_test"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="question_number_from_1"),
+        ]
+
+    def __str__(self):
+        return f"Q{self.number}"
+
+    def is_correct(self, answer: str | None) -> bool:
+        from exams.marking import is_correct
+
+        return is_correct(answer, accepted=self.answers, word_limit=self.word_limit)

@@ -1,0 +1,17 @@
+"""The server's clock, and how its times are written on the wire."""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, as DRF writes times, so REST and WebSocket agree."""
+    if moment is None:
+        return None
+    value = moment.astimezone(UTC).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value

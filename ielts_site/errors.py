@@ -1,0 +1,91 @@
+"""One family of domain errors, mapped once to HTTP (here) and once to WebSocket `error`."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """A rule of the domain refused the request. Subclasses set the HTTP status and code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+    default_detail = "The request is not valid."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None):
+        self.detail = detail or self.default_detail
+        if code:
+            self.code = code
+        super().__init__(self.detail)
+
+
+class InvalidInput(ApplicationError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+
+class NotFound(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class Forbidden(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+    default_detail = "You are not allowed to do this."
+
+
+class Conflict(ApplicationError):
+    """The object's state forbids the action."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = "The object's state forbids this action."
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.Throttled: "rate_limited",
+    exceptions.ParseError: "parse_error",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAcceptable: "not_acceptable",
+}
+
+
+def _flatten_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {field: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for field, msgs in detail.items()}
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(m) for m in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def api_exception_handler(exc, context):
+    """Every 4xx body is `{code, detail}`, plus `errors` for validation errors."""
+    if isinstance(exc, ApplicationError):
+        return Response({"code": exc.code, "detail": exc.detail}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten_errors(exc.detail)
+        first_field, first_messages = next(iter(errors.items()), ("", ["Invalid input."]))
+        detail = first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
+        response.data = {"code": "invalid", "detail": detail, "errors": errors}
+    else:
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        response.data = {"code": code or getattr(detail, "code", "error"), "detail": str(detail)}
+    return response

@@ -1,0 +1,59 @@
+"""Live events: the one place that names groups and publishes to them. Knows no model.
+
+Services call `publish_on_commit` so a message goes out only if its write really happened;
+REST actions and WebSocket student events reach teachers through this same call.
+"""
+
+import logging
+from enum import StrEnum
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from ielts_site.clock import iso, now
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer handler every consumer implements for published messages.
+HANDLER_TYPE = "session.event"
+
+
+class Audience(StrEnum):
+    EVERYONE = "everyone"
+    TEACHERS = "teachers"
+
+
+def session_group(session_id) -> str:
+    """Every connection to the session: students, teachers and admins."""
+    return f"session.{session_id}"
+
+
+def teachers_group(session_id) -> str:
+    """The connections of the session's teachers and of admins."""
+    return f"session.{session_id}.teachers"
+
+
+def group_for(session_id, audience: Audience) -> str:
+    return teachers_group(session_id) if audience == Audience.TEACHERS else session_group(session_id)
+
+
+def server_message(message_type: str, session_id, **fields) -> dict:
+    """A flat server → client message of the contract."""
+    return {"type": message_type, "session_id": session_id, "timestamp": iso(now()), **fields}
+
+
+def publish(session_id, message: dict, *, audience: Audience = Audience.EVERYONE) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_for(session_id, audience), {"type": HANDLER_TYPE, "message": message})
+    except Exception:  # the database is the log: a lost notification must never undo a write
+        logger.exception("publish failed", extra={"session_id": session_id, "event": message.get("type")})
+
+
+def publish_on_commit(session_id, message_type: str, *, audience: Audience = Audience.EVERYONE, **fields) -> None:
+    """Build the message now (its timestamp is the write's), send it once the transaction commits."""
+    message = server_message(message_type, session_id, **fields)
+    transaction.on_commit(lambda: publish(session_id, message, audience=audience))

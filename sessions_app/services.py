@@ -1,0 +1,373 @@
+"""Writes on sessions: the life cycle, presence, and the class rules that involve sessions.
+
+Every transition locks the session row, checks TRANSITIONS and publishes after commit.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+from attempts.models import Attempt, AttemptStatus
+from attempts.services import attempt_abandon, attempt_create, attempts_submit_open
+from classes.models import Class, Enrolment
+from classes.services import class_mark_archived, enrolment_create, enrolment_delete
+from exams.models import Test
+from ielts_site.clock import iso, now
+from ielts_site.errors import Conflict, Forbidden, InvalidInput, NotFound
+from monitoring.events import Audience, publish_on_commit
+from sessions_app.models import (
+    LIVE_STATUSES,
+    ConnectionStatus,
+    LiveConnection,
+    Participant,
+    ServerProcess,
+    Session,
+    SessionStatus,
+    paper_duration,
+)
+from sessions_app.selectors import session_live_counts
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class CompletionReason:
+    TEACHER = "TEACHER"
+    TIME_UP = "TIME_UP"
+
+
+# ---------------------------------------------------------------- classes (rules that span sessions)
+
+
+@transaction.atomic
+def class_archive(*, school_class: Class) -> Class:
+    """Archive a class, refused while one of its sessions has its waiting room or test open."""
+    school_class = Class.objects.select_for_update().get(pk=school_class.pk)
+    if school_class.sessions.filter(status__in=LIVE_STATUSES).exists():
+        raise Conflict("The class has a session waiting or in progress.", code="session_running")
+    return class_mark_archived(school_class=school_class)
+
+
+@transaction.atomic
+def class_enrol(*, school_class: Class, student: User) -> Enrolment:
+    """Enrol a student; they also join the class's sessions that have not started yet."""
+    enrolment = enrolment_create(school_class=school_class, student=student)
+    Participant.objects.bulk_create(
+        [
+            Participant(session=session, student=student)
+            for session in school_class.sessions.filter(
+                status__in=[SessionStatus.SCHEDULED, SessionStatus.WAITING_FOR_STUDENTS]
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def class_unenrol(*, school_class: Class, student_id) -> None:
+    """Remove a student; they leave the class's unfinished sessions and any open attempt is abandoned."""
+    enrolment_delete(school_class=school_class, student_id=student_id)
+    unfinished = school_class.sessions.exclude(status__in=[SessionStatus.COMPLETED, SessionStatus.CANCELLED])
+    for attempt in Attempt.objects.filter(
+        session__in=unfinished, student_id=student_id, status=AttemptStatus.IN_PROGRESS
+    ):
+        attempt_abandon(attempt=attempt)
+    for participant in Participant.objects.filter(session__in=unfinished, student_id=student_id):
+        was_connected = participant.is_connected
+        session_id = participant.session_id
+        participant.delete()
+        if was_connected:
+            _publish_presence(session_id, "participant_disconnected", participant.student)
+        _publish_live_stats(session_id)
+
+
+# ---------------------------------------------------------------- session life cycle
+
+
+@transaction.atomic
+def session_create(*, school_class: Class, test: Test, title: str, scheduled_at, created_by: User) -> Session:
+    if not school_class.is_active:
+        raise Conflict("An archived class takes no new sessions.", code="class_archived")
+    if not title.strip():
+        raise InvalidInput("A session needs a title.")
+    session = Session.objects.create(
+        school_class=school_class, test=test, title=title.strip(), scheduled_at=scheduled_at, created_by=created_by
+    )
+    Participant.objects.bulk_create(
+        Participant(session=session, student_id=student_id)
+        for student_id in school_class.enrolments.values_list("student_id", flat=True)
+    )
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: Session, title: str | None = None, scheduled_at=None, test: Test | None = None):
+    session = _locked(session)
+    if not session.is_editable:
+        raise Conflict("A session can be changed only while it is scheduled.", code="not_editable")
+    if title is not None:
+        if not title.strip():
+            raise InvalidInput("A session needs a title.")
+        session.title = title.strip()
+    if scheduled_at is not None:
+        session.scheduled_at = scheduled_at
+    if test is not None:
+        session.test = test
+    session.save()
+    return session
+
+
+def _locked(session: Session | int) -> Session:
+    session_id = session.pk if isinstance(session, Session) else session
+    try:
+        return Session.objects.select_for_update(of=("self",)).select_related("test").get(pk=session_id)
+    except Session.DoesNotExist as exc:
+        raise NotFound("Session not found.") from exc
+
+
+def _transition(session: Session | int, to: str) -> Session:
+    session = _locked(session)
+    if not session.can_transition_to(to):
+        raise InvalidTransition(
+            f"A {session.get_status_display().lower()} session cannot become {SessionStatus(to).label.lower()}."
+        )
+    session.status = to
+    return session
+
+
+def _publish_status(session: Session) -> None:
+    publish_on_commit(session.pk, "session_status_changed", status=session.status)
+
+
+@transaction.atomic
+def session_open_waiting_room(*, session: Session | int) -> Session:
+    session = _transition(session, SessionStatus.WAITING_FOR_STUDENTS)
+    session.save(update_fields=["status", "updated_at"])
+    publish_on_commit(session.pk, "waiting_room_opened")
+    _publish_status(session)
+    return session
+
+
+@transaction.atomic
+def session_start(*, session: Session | int) -> Session:
+    """Start one clock for everyone: each connected student gets an attempt and the same ends_at."""
+    session = _transition(session, SessionStatus.IN_PROGRESS)
+    connected = list(
+        session.participants.filter(connection_status=ConnectionStatus.CONNECTED).select_related("student")
+    )
+    if not connected:
+        raise Conflict("No student is connected yet.", code="no_students_connected")
+    session.started_at = now()
+    session.ends_at = session.started_at + paper_duration(session.test.time_limit_minutes)
+    session.save(update_fields=["status", "started_at", "ends_at", "updated_at"])
+    for participant in connected:
+        attempt_create(session=session, student=participant.student)
+    publish_on_commit(
+        session.pk,
+        "session_started",
+        started_at=iso(session.started_at),
+        ends_at=iso(session.ends_at),
+        server_now=iso(now()),
+        connected_students=[p.student_id for p in connected],
+    )
+    _publish_status(session)
+    return session
+
+
+def _complete(session: Session, *, reason: str) -> Session:
+    session.status = SessionStatus.COMPLETED
+    session.completed_at = now()
+    session.save(update_fields=["status", "completed_at", "updated_at"])
+    attempts_submit_open(session_id=session.pk, reason=reason)
+    publish_on_commit(session.pk, "session_completed", completed_at=iso(session.completed_at), reason=reason)
+    _publish_status(session)
+    return session
+
+
+@transaction.atomic
+def session_complete(*, session: Session | int) -> Session:
+    """The teacher ends the test now: every open attempt is submitted and marked."""
+    return _complete(_transition(session, SessionStatus.COMPLETED), reason=CompletionReason.TEACHER)
+
+
+def session_complete_if_due(*, session_id: int) -> bool:
+    """Time is up (plus the grace): complete the session once, whichever server process gets here first.
+
+    The conditional UPDATE decides who acts, on SQLite as on PostgreSQL.
+    """
+    grace = timedelta(seconds=settings.SESSION_GRACE_SECONDS)
+    with transaction.atomic():
+        claimed = Session.objects.filter(
+            pk=session_id, status=SessionStatus.IN_PROGRESS, ends_at__lte=now() - grace
+        ).update(status=SessionStatus.COMPLETED, completed_at=now(), updated_at=now())
+        if not claimed:
+            return False
+        session = Session.objects.get(pk=session_id)
+        attempts_submit_open(session_id=session.pk, reason=CompletionReason.TIME_UP)
+        publish_on_commit(
+            session.pk, "session_completed", completed_at=iso(session.completed_at), reason=CompletionReason.TIME_UP
+        )
+        _publish_status(session)
+    logger.info("session completed by the clock", extra={"session_id": session_id})
+    return True
+
+
+def sessions_due_ids() -> list[int]:
+    grace = timedelta(seconds=settings.SESSION_GRACE_SECONDS)
+    return list(
+        Session.objects.filter(status=SessionStatus.IN_PROGRESS, ends_at__lte=now() - grace).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def session_cancel(*, session: Session | int) -> Session:
+    session = _transition(session, SessionStatus.CANCELLED)
+    session.save(update_fields=["status", "updated_at"])
+    publish_on_commit(session.pk, "session_cancelled")
+    _publish_status(session)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: Session | int) -> None:
+    session = _locked(session)
+    if session.status == SessionStatus.IN_PROGRESS:
+        raise Conflict("A session in progress cannot be deleted; complete it first.", code="session_in_progress")
+    session.delete()
+
+
+# ---------------------------------------------------------------- presence
+
+
+def _publish_presence(session_id, event_type: str, student: User) -> None:
+    connected = Participant.objects.filter(session_id=session_id, connection_status=ConnectionStatus.CONNECTED)
+    publish_on_commit(
+        session_id,
+        event_type,
+        audience=Audience.TEACHERS,
+        student_id=student.pk,
+        student_name=student.display_name,
+        connected_count=connected.count(),
+    )
+
+
+def _publish_live_stats(session_id) -> None:
+    publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **session_live_counts(session_id))
+
+
+def live_stats_changed(sender, *, session_id, **kwargs) -> None:
+    """Receiver of attempts.signals.attempt_counts_changed."""
+    _publish_live_stats(session_id)
+
+
+@transaction.atomic
+def participant_connect(*, session: Session | int, student: User, channel_name: str, server_id: str):
+    """A student's connection opens. Returns (participant, attempt or None, first_connection)."""
+    session_id = session.pk if isinstance(session, Session) else session
+    participant = (
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("session", "student")
+        .filter(session_id=session_id, student=student)
+        .first()
+    )
+    if participant is None:
+        raise Forbidden("You are not a participant of this session.", code="not_a_participant")
+    session = participant.session
+    if not session.is_joinable:
+        raise Conflict("The session is not open for students.", code="not_joinable")
+    LiveConnection.objects.update_or_create(
+        channel_name=channel_name, defaults={"participant": participant, "server_id": server_id}
+    )
+    first_connection = participant.connection_status != ConnectionStatus.CONNECTED
+    moment = now()
+    participant.last_activity = moment
+    participant.joined_at = participant.joined_at or moment
+    participant.connection_status = ConnectionStatus.CONNECTED
+    participant.save(update_fields=["last_activity", "joined_at", "connection_status"])
+    attempt = None
+    if session.status == SessionStatus.IN_PROGRESS:
+        attempt = attempt_create(session=session, student=student)
+    if first_connection:
+        _publish_presence(session.pk, "participant_joined", student)
+        _publish_live_stats(session.pk)
+    return participant, attempt, first_connection
+
+
+@transaction.atomic
+def participant_disconnect(*, channel_name: str) -> bool:
+    """A connection closed. The student is disconnected only when their last connection is gone."""
+    connection = LiveConnection.objects.filter(channel_name=channel_name).select_related("participant").first()
+    if connection is None:
+        return False
+    participant = Participant.objects.select_for_update(of=("self",)).get(pk=connection.participant_id)
+    connection.delete()
+    return _refresh_presence(participant)
+
+
+def _refresh_presence(participant: Participant) -> bool:
+    """Derive the participant's state from its live connections; publish if it went offline."""
+    if participant.connections.exists() or participant.connection_status == ConnectionStatus.DISCONNECTED:
+        return False
+    participant.connection_status = ConnectionStatus.DISCONNECTED
+    participant.last_activity = now()
+    participant.save(update_fields=["connection_status", "last_activity"])
+    _publish_presence(participant.session_id, "participant_disconnected", participant.student)
+    _publish_live_stats(participant.session_id)
+    return True
+
+
+def participant_touch(*, session_id, student_id) -> None:
+    Participant.objects.filter(session_id=session_id, student_id=student_id).update(last_activity=now())
+
+
+# ---------------------------------------------------------------- server processes
+
+
+def server_process_register(*, name: str = "") -> str:
+    """Register this process; a restarted process with the same stable name drops its old connections."""
+    server_id = uuid.uuid4().hex
+    if name:
+        for old in ServerProcess.objects.filter(name=name):
+            server_process_forget(server_id=old.pk)
+    ServerProcess.objects.create(id=server_id, name=name)
+    return server_id
+
+
+def server_process_heartbeat(*, server_id: str, name: str = "") -> None:
+    updated = ServerProcess.objects.filter(pk=server_id).update(last_seen=now())
+    if not updated:  # swept as dead after a long stall: come back under the same id
+        ServerProcess.objects.create(id=server_id, name=name)
+
+
+def server_process_forget(*, server_id: str) -> int:
+    """Drop a dead process and the presence it held; returns how many students went offline."""
+    with transaction.atomic():
+        participant_ids = list(
+            LiveConnection.objects.filter(server_id=server_id).values_list("participant_id", flat=True).distinct()
+        )
+        ServerProcess.objects.filter(pk=server_id).delete()  # cascades to its LiveConnections
+        went_offline = 0
+        for participant in (
+            Participant.objects.select_for_update(of=("self",)).select_related("student").filter(pk__in=participant_ids)
+        ):
+            went_offline += _refresh_presence(participant)
+    return went_offline
+
+
+def server_processes_sweep() -> int:
+    """Forget every process whose heartbeat has lapsed."""
+    cutoff = now() - timedelta(seconds=settings.SERVER_DEAD_AFTER_SECONDS)
+    return sum(
+        server_process_forget(server_id=server_id)
+        for server_id in ServerProcess.objects.filter(last_seen__lt=cutoff).values_list("pk", flat=True)
+    )
