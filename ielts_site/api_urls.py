@@ -1,3 +1,8 @@
-"""Routes (filled in by the issue that builds them)."""
+"""The REST API under /api/v1/: the WebSocket ticket route first, then the resources."""
 
-urlpatterns = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("monitoring.api_urls")),
+    path("", include("ielts_site.rest_urls")),
+]
