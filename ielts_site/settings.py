@@ -91,7 +91,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     # A live daphne child process must find the test database by name (django/channels#2176).
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    _db_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name("test_" + _db_file.name))}
 else:
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("DJANGO_TEST_DB_NAME", "test_" + DATABASES["default"]["NAME"])
