@@ -254,3 +254,59 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     }  # fmt: skip
+
+
+# ---------------------------------------------------------------- what services publish
+
+
+class GroupListener:
+    """A real channel on the configured channel layer, subscribed to a session's group."""
+
+    def __init__(self, group: str):
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+
+        self._sync = async_to_sync
+        self.layer = get_channel_layer()
+        self.group = group
+        self.channel = self._sync(self.layer.new_channel)()
+        self._sync(self.layer.group_add)(group, self.channel)
+
+    def messages(self, timeout: float = 0.3) -> list[dict]:
+        """Everything delivered so far (the contract's flat messages), waiting `timeout` for stragglers."""
+        import asyncio
+
+        async def drain():
+            received = []
+            while True:
+                try:
+                    event = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
+                except TimeoutError:
+                    return received
+                received.append(event["message"])
+
+        return self._sync(drain)()
+
+    def types(self, timeout: float = 0.3) -> list[str]:
+        return [m["type"] for m in self.messages(timeout)]
+
+    def close(self):
+        self._sync(self.layer.group_discard)(self.group, self.channel)
+
+
+@pytest.fixture
+def listen():
+    """`listen(session_id, "teachers"|"everyone")` → a GroupListener on that group."""
+    from monitoring.events import session_group, teachers_group
+
+    listeners = []
+
+    def make(session_id, audience="teachers"):
+        group = teachers_group(session_id) if audience == "teachers" else session_group(session_id)
+        listener = GroupListener(group)
+        listeners.append(listener)
+        return listener
+
+    yield make
+    for listener in listeners:
+        listener.close()
