@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -269,7 +270,8 @@ class GroupListener:
         self._sync = async_to_sync
         self.layer = get_channel_layer()
         self.group = group
-        self.channel = self._sync(self.layer.new_channel)()
+        # A plain channel name (no "!"): channels-redis then keeps no per-event-loop buffer for it.
+        self.channel = f"listener.{uuid.uuid4().hex}"
         self._sync(self.layer.group_add)(group, self.channel)
 
     def messages(self, timeout: float = 0.3) -> list[dict]:
