@@ -68,3 +68,6 @@ def test_create(
             for q in passage_data.get("questions", [])
         )
     return test
+
+
+test_create.__test__ = False  # a service, not a pytest test, wherever it is imported

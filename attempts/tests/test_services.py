@@ -1,0 +1,242 @@
+"""Attempt services: each student event validated, applied once per event id, published to teachers."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from attempts import services
+from attempts.models import AttemptEvent, AttemptStatus
+from exams.services import test_create
+from ielts_site.errors import Conflict, InvalidInput
+from sessions_app.models import Session
+from sessions_app.services import session_complete
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def attempt(running_session, students):
+    return running_session.attempts.select_related("test").get(student=students[0])
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Run a service and execute its on-commit broadcasts, as a real transaction would."""
+
+    def run(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return run
+
+
+@pytest.fixture
+def foreign_paper(teacher):
+    from conftest import paper_data
+
+    return test_create(**paper_data(), created_by=teacher)
+
+
+def question(attempt, number):
+    return attempt.test.questions.get(number=number)
+
+
+def test_an_answer_is_stored_as_typed_and_reaches_teachers(attempt, listen, publish):
+    teachers = listen(attempt.session_id)
+    publish(
+        services.attempt_answer,
+        attempt=attempt,
+        question_id=question(attempt, 3).pk,
+        answer=" Red  Wool ",
+        event_id="e-1",
+    )
+    assert attempt.answers.get().answer == " Red  Wool "
+    [message] = teachers.messages()
+    assert message == {
+        **message,
+        "type": "answer_submitted",
+        "session_id": attempt.session_id,
+        "student_id": attempt.student_id,
+        "attempt_id": attempt.pk,
+        "question_id": question(attempt, 3).pk,
+        "answer": " Red  Wool ",
+        "answered_count": 1,
+    }
+    assert message["timestamp"].endswith("Z")
+
+
+def test_a_new_answer_replaces_the_old_and_an_empty_one_clears_it(attempt):
+    q = question(attempt, 1)
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="TRUE")
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="FALSE")
+    assert list(attempt.answers.values_list("answer", flat=True)) == ["FALSE"]
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="   ")
+    assert not attempt.answers.exists()
+
+
+@pytest.mark.parametrize(
+    ("service", "data"),
+    [
+        (services.attempt_answer, lambda a: {"question_id": question(a, 1).pk, "answer": "TRUE"}),
+        (services.attempt_record_violation, lambda a: {"violation_type": "TAB_SWITCH"}),
+        (services.attempt_flag, lambda a: {"question_id": question(a, 2).pk, "flagged": True}),
+        (services.attempt_progress, lambda a: {"passage_index": 1, "question_index": 3}),
+        (
+            services.attempt_highlight,
+            lambda a: {
+                "passage_id": a.test.passages.first().pk,
+                "text": "Passage",
+                "position_start": 0,
+                "position_end": 7,
+            },
+        ),
+    ],
+)
+def test_a_replayed_event_id_is_applied_and_published_once(service, data, attempt, listen, publish):
+    teachers = listen(attempt.session_id)
+    first = publish(service, attempt=attempt, event_id="same-id", **data(attempt))
+    again = publish(service, attempt=attempt, event_id="same-id", **data(attempt))
+    assert (first.applied, again.applied) == (True, False)
+    assert first.ack == again.ack
+    assert AttemptEvent.objects.filter(attempt=attempt, event_id="same-id").count() == 1
+    assert len([m for m in teachers.messages() if m["type"] != "real_time_stats"]) == 1
+    assert attempt.violations.count() <= 1 and attempt.highlights.count() <= 1
+
+
+def test_events_without_an_id_are_each_applied(attempt):
+    services.attempt_record_violation(attempt=attempt)
+    services.attempt_record_violation(attempt=attempt)
+    assert list(attempt.violations.values_list("type", flat=True)) == ["TAB_SWITCH", "TAB_SWITCH"]
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "code"),
+    [
+        (services.attempt_answer, {"question_id": 10**9, "answer": "x"}, "unknown_question"),
+        (services.attempt_answer, {"question_id": "abc", "answer": "x"}, "invalid"),
+        (services.attempt_answer, {"question_id": None, "answer": "x"}, "invalid"),
+        (services.attempt_answer, {"answer": 5}, "invalid"),
+        (services.attempt_answer, {"answer": "x" * 2001}, "too_long"),
+        (services.attempt_record_violation, {"violation_type": "SNEEZE"}, "invalid"),
+        (services.attempt_flag, {"flagged": "yes"}, "invalid"),
+        (services.attempt_progress, {"passage_index": 2, "question_index": 0}, "out_of_range"),
+        (services.attempt_progress, {"passage_index": 0, "question_index": 4}, "out_of_range"),
+        (services.attempt_progress, {"passage_index": -1, "question_index": 0}, "out_of_range"),
+        (services.attempt_progress, {"passage_index": "0", "question_index": 0}, "invalid"),
+        (services.attempt_highlight, {"position_start": 5, "position_end": 5}, "out_of_range"),
+        (services.attempt_highlight, {"position_start": 0, "position_end": 10**6}, "out_of_range"),
+        (services.attempt_highlight, {"position_start": -1, "position_end": 3}, "out_of_range"),
+        (services.attempt_highlight, {"text": ""}, "invalid"),
+        (services.attempt_highlight, {"passage_id": 10**9}, "unknown_passage"),
+        (services.attempt_remove_highlight, {"highlight_id": 10**9}, "unknown_highlight"),
+    ],
+)
+def test_a_bad_event_is_refused_and_changes_nothing(service, data, code, attempt, listen, publish):
+    defaults = {
+        services.attempt_answer: {"question_id": question(attempt, 1).pk, "answer": "TRUE"},
+        services.attempt_flag: {"question_id": question(attempt, 1).pk, "flagged": True},
+        services.attempt_highlight: {
+            "passage_id": attempt.test.passages.first().pk,
+            "text": "Passage",
+            "position_start": 0,
+            "position_end": 7,
+        },
+    }.get(service, {})
+    teachers = listen(attempt.session_id)
+    with pytest.raises(InvalidInput) as refused:
+        publish(service, attempt=attempt, event_id="bad", **{**defaults, **data})
+    assert refused.value.code == code
+    assert not AttemptEvent.objects.filter(attempt=attempt).exists()
+    assert (attempt.answers.count(), attempt.highlights.count(), attempt.violations.count()) == (0, 0, 0)
+    assert teachers.messages() == []
+
+
+def test_ids_from_another_paper_are_refused(attempt, foreign_paper):
+    with pytest.raises(InvalidInput):
+        services.attempt_answer(attempt=attempt, question_id=foreign_paper.questions.first().pk, answer="TRUE")
+    with pytest.raises(InvalidInput):
+        services.attempt_highlight(
+            attempt=attempt, passage_id=foreign_paper.passages.first().pk, text="P", position_start=0, position_end=1
+        )
+
+
+def test_highlights_are_kept_and_removable_by_their_own_student_only(attempt, running_session, students):
+    passage = attempt.test.passages.first()
+    outcome = services.attempt_highlight(
+        attempt=attempt, passage_id=passage.pk, text="red wool", position_start=15, position_end=23
+    )
+    highlight_id = outcome.ack["highlight_id"]
+    other = running_session.attempts.get(student=students[1])
+    with pytest.raises(InvalidInput):
+        services.attempt_remove_highlight(attempt=other, highlight_id=highlight_id)
+    services.attempt_remove_highlight(attempt=attempt, highlight_id=highlight_id)
+    assert not attempt.highlights.exists()
+    assert list(attempt.events.values_list("type", flat=True)) == ["text_highlighted", "highlight_removed"]
+
+
+def test_flags_toggle(attempt):
+    q = question(attempt, 2)
+    services.attempt_flag(attempt=attempt, question_id=q.pk, flagged=True)
+    assert list(attempt.flagged_questions.all()) == [q]
+    services.attempt_flag(attempt=attempt, question_id=q.pk, flagged=False)
+    assert not attempt.flagged_questions.exists()
+
+
+def test_submit_marks_once_and_a_second_submit_conflicts(attempt, listen, publish):
+    for number in (1, 2, 3):
+        q = question(attempt, number)
+        services.attempt_answer(attempt=attempt, question_id=q.pk, answer=q.answers[0].upper())
+    teachers = listen(attempt.session_id)
+    publish(services.attempt_submit, attempt=attempt, event_id="submit-1")
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score, float(attempt.band)) == (AttemptStatus.SUBMITTED, 3, 7.0)  # 30/40
+    submitted = [m for m in teachers.messages() if m["type"] == "attempt_submitted"]
+    assert submitted and submitted[0]["score"] == 3 and submitted[0]["band"] == 7.0
+    assert services.attempt_submit(attempt=attempt, event_id="submit-1").applied is False  # a resend is acked
+    with pytest.raises(Conflict):
+        services.attempt_submit(attempt=attempt)
+
+
+def test_nothing_changes_a_submitted_attempt(attempt):
+    services.attempt_submit(attempt=attempt)
+    with pytest.raises(Conflict) as refused:
+        services.attempt_answer(attempt=attempt, question_id=question(attempt, 1).pk, answer="TRUE")
+    assert refused.value.code == "attempt_closed"
+    assert not attempt.answers.exists()
+
+
+def test_nothing_is_accepted_after_the_deadline_and_its_grace(attempt, settings):
+    settings.SESSION_GRACE_SECONDS = 2
+    Session.objects.filter(pk=attempt.session_id).update(ends_at=timezone.now() - timedelta(seconds=1))
+    services.attempt_answer(attempt=attempt, question_id=question(attempt, 1).pk, answer="TRUE")  # in flight: counts
+    Session.objects.filter(pk=attempt.session_id).update(ends_at=timezone.now() - timedelta(seconds=3))
+    with pytest.raises(Conflict) as refused:
+        services.attempt_answer(attempt=attempt, question_id=question(attempt, 2).pk, answer="B")
+    assert refused.value.code == "time_up"
+    assert attempt.answers.count() == 1
+
+
+def test_answers_saved_before_time_up_are_marked_at_completion(attempt, running_session):
+    q = question(attempt, 1)
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="true")
+    session_complete(session=running_session)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score) == (AttemptStatus.SUBMITTED, 1)
+    with pytest.raises(Conflict):
+        services.attempt_answer(attempt=attempt, question_id=q.pk, answer="FALSE")
+    assert attempt.answers.get().answer == "true"
+
+
+def test_the_event_log_keeps_every_change_in_order(attempt):
+    q = question(attempt, 1)
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="TRUE", event_id="a")
+    services.attempt_answer(attempt=attempt, question_id=q.pk, answer="FALSE", event_id="b")
+    services.attempt_progress(attempt=attempt, passage_index=1, question_index=2)
+    services.attempt_submit(attempt=attempt)
+    assert [(e.type, e.data.get("answer")) for e in attempt.events.all()] == [
+        ("answer_submitted", "TRUE"),
+        ("answer_submitted", "FALSE"),
+        ("progress_update", None),
+        ("attempt_submitted", None),
+    ]
