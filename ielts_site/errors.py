@@ -60,11 +60,31 @@ _DRF_CODES = {
 
 
 def _flatten_errors(detail) -> dict:
+    """Field → messages; nested errors get dotted paths (`passages.0.questions.1.number`)."""
+    errors: dict[str, list[str]] = {}
+
+    def walk(value, path: str) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(sub, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+            for index, sub in enumerate(value):
+                walk(sub, f"{path}.{index}" if path else str(index))
+        else:
+            messages = value if isinstance(value, list) else [value]
+            errors.setdefault(path or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk(detail, "")
+    return errors
+
+
+def _sentence(detail) -> str:
+    """simplejwt nests its detail (`{"detail": ..., "code": ..., "messages": [...]}`): keep the sentence."""
     if isinstance(detail, dict):
-        return {field: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for field, msgs in detail.items()}
+        detail = detail.get("detail") or next(iter(detail.values()), "")
     if isinstance(detail, list):
-        return {"non_field_errors": [str(m) for m in detail]}
-    return {"non_field_errors": [str(detail)]}
+        detail = detail[0] if detail else ""
+    return str(detail)
 
 
 def api_exception_handler(exc, context):
@@ -87,5 +107,5 @@ def api_exception_handler(exc, context):
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        response.data = {"code": code or getattr(detail, "code", "error"), "detail": str(detail)}
+        response.data = {"code": code or getattr(detail, "code", "error"), "detail": _sentence(detail)}
     return response

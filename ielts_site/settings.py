@@ -146,6 +146,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON in (the browsable API's raw-data form still works).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "ielts_site.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "30/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -168,6 +170,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Paths as the contract writes them (every route also answers with the trailing slash).
+    "PREPROCESSING_HOOKS": ["ielts_site.rest_urls.schema_paths_without_trailing_slash"],
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "sessions_app.models.SessionStatus",
+        "AttemptStatusEnum": "attempts.models.AttemptStatus",
+        "ClassStatusEnum": "classes.models.ClassStatus",
+        "QuestionTypeEnum": "exams.models.QuestionType",
+        "ViolationTypeEnum": "attempts.models.ViolationType",
+    },
 }
 
 # The clock: a paper's minutes last this many seconds (tests shrink it so expiry takes seconds).

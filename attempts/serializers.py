@@ -1,0 +1,77 @@
+"""The attempt body of the contract, exactly its fields. It never names or carries an answer key."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import IdField
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Violation, ViolationType
+from attempts.services import MAX_ANSWER_CHARS
+from ielts_site.clock import now
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    question_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Answer
+        fields = ["question_id", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+class HighlightSerializer(serializers.ModelSerializer):
+    passage_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Highlight
+        fields = ["id", "passage_id", "text", "position_start", "position_end", "timestamp"]
+        read_only_fields = fields
+
+
+class ViolationSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=ViolationType.choices, read_only=True)
+
+    class Meta:
+        model = Violation
+        fields = ["type", "timestamp"]
+        read_only_fields = fields
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    """Expects the session selected and answers, highlights, violations and flags prefetched."""
+
+    session_id = serializers.IntegerField(read_only=True)
+    test_id = serializers.IntegerField(read_only=True)
+    student_id = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=AttemptStatus.choices, read_only=True)
+    ends_at = serializers.DateTimeField(source="session.ends_at", read_only=True, allow_null=True)
+    server_now = serializers.SerializerMethodField()
+    answers = AnswerSerializer(many=True, read_only=True)
+    highlights = HighlightSerializer(many=True, read_only=True)
+    flagged_question_ids = serializers.SerializerMethodField()
+    violations = ViolationSerializer(many=True, read_only=True)
+    band = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at",
+            "server_now", "current_passage_index", "current_question_index", "answers", "highlights",
+            "flagged_question_ids", "violations", "score", "band",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_server_now(self, attempt) -> str:
+        return serializers.DateTimeField().to_representation(now())
+
+    def get_flagged_question_ids(self, attempt) -> list[int]:
+        return [question.pk for question in attempt.flagged_questions.all()]
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question_id = IdField()
+    answer = serializers.CharField(
+        allow_blank=True, allow_null=True, trim_whitespace=False, max_length=MAX_ANSWER_CHARS,
+        help_text="Stored as typed; an empty answer clears the question.",
+    )  # fmt: skip

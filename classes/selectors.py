@@ -1,0 +1,17 @@
+"""Reads on classes: which classes a user may see and manage."""
+
+from django.db.models import Prefetch
+
+from classes.models import Class, Enrolment
+
+
+def classes_visible_to(user):
+    """Admins see every class, teachers the classes they teach, students none (they see sessions)."""
+    classes = Class.objects.prefetch_related(
+        "teachers", Prefetch("enrolments", queryset=Enrolment.objects.only("id", "school_class_id", "student_id"))
+    )
+    if user.is_platform_admin:
+        return classes
+    if user.is_teacher:
+        return classes.filter(teachers=user).distinct()
+    return classes.none()

@@ -1,0 +1,159 @@
+"""REST face of sessions: create, read, edit while scheduled, one action per transition, statistics."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.permissions import IsStaffMember, IsStudent
+from accounts.serializers import MAX_ID
+from attempts.models import Attempt
+from sessions_app import services
+from sessions_app.models import Participant, Session, SessionStatus
+from sessions_app.permissions import IsAdminForObject, IsSessionTeacher
+from sessions_app.selectors import session_stats, sessions_visible_to
+from sessions_app.serializers import (
+    SessionCreateSerializer,
+    SessionSerializer,
+    SessionStatsSerializer,
+    SessionUpdateSerializer,
+)
+
+LIST_FILTERS = [
+    OpenApiParameter("class_id", int, required=False),
+    OpenApiParameter("status", enum=SessionStatus.values, required=False),
+]
+
+
+def _with_participants(sessions):
+    return sessions.prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.select_related("student")),
+        Prefetch("attempts", queryset=Attempt.objects.only("id", "session_id", "student_id").order_by()),
+    )
+
+
+def _filtered(sessions, params):
+    errors = {}
+    class_id = params.get("class_id")
+    if class_id:
+        if not class_id.isdigit() or int(class_id) > MAX_ID:
+            errors["class_id"] = ["A valid integer is required."]
+        else:
+            sessions = sessions.filter(school_class_id=int(class_id))
+    session_status = params.get("status")
+    if session_status:
+        if session_status not in SessionStatus.values:
+            errors["status"] = [f"Must be one of {', '.join(SessionStatus.values)}."]
+        else:
+            sessions = sessions.filter(status=session_status)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return sessions
+
+
+@extend_schema(tags=["sessions"])
+class SessionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = SessionSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("list", "create"):
+            return [IsStaffMember()]
+        if self.action == "my_sessions":
+            return [IsStudent()]
+        if self.action == "destroy":
+            return [IsAdminForObject()]
+        if self.action == "retrieve":
+            return [IsAuthenticated()]
+        return [IsSessionTeacher()]
+
+    def get_queryset(self):
+        if not self.request.user.is_authenticated:  # schema generation
+            return Session.objects.none()
+        sessions = sessions_visible_to(self.request.user)
+        if self.action in ("list", "my_sessions"):
+            sessions = _filtered(sessions, self.request.query_params)
+        if self.action in ("list", "my_sessions", "retrieve"):
+            sessions = _with_participants(sessions)
+        return sessions
+
+    def _detail(self, session, status_code=status.HTTP_200_OK):
+        fresh = _with_participants(Session.objects.select_related("school_class", "test")).get(pk=session.pk)
+        return Response(SessionSerializer(fresh).data, status=status_code)
+
+    @extend_schema(parameters=LIST_FILTERS)
+    def list(self, request, *args, **kwargs):
+        """Admins: every session; teachers: their classes' sessions."""
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=LIST_FILTERS, responses={200: SessionSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="my-sessions")
+    def my_sessions(self, request):
+        """The sessions the requesting student takes part in."""
+        return Response(SessionSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=SessionCreateSerializer, responses={201: SessionSerializer})
+    def create(self, request):
+        """Participants are the class's students."""
+        data = SessionCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        session = services.session_create(
+            school_class=values["class_id"], test=values["test_id"], title=values["title"],
+            scheduled_at=values["scheduled_at"], created_by=request.user,
+        )  # fmt: skip
+        return self._detail(session, status.HTTP_201_CREATED)
+
+    @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
+    def partial_update(self, request, pk=None):
+        """Change title, scheduled_at or test while the session is scheduled (409 after)."""
+        session = self.get_object()
+        data = SessionUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        session = services.session_update(
+            session=session, title=values.get("title"), scheduled_at=values.get("scheduled_at"),
+            test=values.get("test_id"),
+        )  # fmt: skip
+        return self._detail(session)
+
+    @extend_schema(description="Admins only; 409 while the session is in progress.")
+    def destroy(self, request, pk=None):
+        services.session_delete(session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], url_path="start-waiting")
+    def start_waiting(self, request, pk=None):
+        """Open the waiting room."""
+        return self._detail(services.session_open_waiting_room(session=self.get_object()))
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """Start one clock for everyone; 409 if no student is connected."""
+        return self._detail(services.session_start(session=self.get_object()))
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """End the test now: every open attempt is submitted and marked."""
+        return self._detail(services.session_complete(session=self.get_object()))
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel before the start."""
+        return self._detail(services.session_cancel(session=self.get_object()))
+
+    @extend_schema(responses={200: SessionStatsSerializer})
+    @action(detail=True, methods=["get"])
+    def stats(self, request, pk=None):
+        return Response(SessionStatsSerializer(session_stats(self.get_object())).data)
