@@ -1,5 +1,118 @@
-"""The session clock (placeholder until the real-time issue)."""
+"""The session clock: sessions end by themselves when their time is up, in every server process.
+
+daphne has no ASGI lifespan, so `start_clock_lazily` starts the loop on the first request or
+connection a process serves. Several processes may run it at once: `session_complete_if_due`
+claims a session with a conditional UPDATE, so each session completes (and announces it) once.
+The same loop beats this process's heart and sweeps dead processes' presence.
+
+It never starts during manage.py commands (they serve no ASGI scope), nor inside pytest unless
+`settings.SESSION_CLOCK_AUTOSTART` is True; tests call `tick()` directly instead.
+"""
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from monitoring import process
+from sessions_app.services import session_complete_if_due, sessions_due_ids
+
+logger = logging.getLogger("ielts.clock")
+
+
+def tick() -> list[int]:
+    """One pass: complete every session whose time (plus the grace) is up. Returns the ids this call completed."""
+    completed = []
+    for session_id in sessions_due_ids():
+        try:
+            if session_complete_if_due(session_id=session_id):
+                completed.append(session_id)
+        except Exception:  # one broken session must not stop the others' clocks
+            logger.exception("session clock failed", extra={"session_id": session_id})
+    return completed
+
+
+def heartbeat() -> None:
+    """Beat this process's heart and clear the presence held by processes whose heart has stopped."""
+    process.beat()
+    process.sweep()
+
+
+class SessionClock:
+    """The background task of one server process (one per event loop)."""
+
+    def __init__(self):
+        self._task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.running and self._task.get_loop() is loop:
+            return
+        self._task = loop.create_task(self._run(), name="session-clock")
+        logger.info("session clock started", extra={"server_name": settings.SERVER_NAME or None})
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        last_beat = None
+        while True:
+            started = time.monotonic()
+            try:
+                if last_beat is None or started - last_beat >= settings.SERVER_HEARTBEAT_SECONDS:
+                    last_beat = started
+                    await database_sync_to_async(heartbeat)()
+                await database_sync_to_async(tick)()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup: try again at the next beat
+                logger.exception("session clock pass failed")
+            await asyncio.sleep(max(0.05, settings.SESSION_CLOCK_INTERVAL_SECONDS - (time.monotonic() - started)))
+
+
+clock = SessionClock()
+
+
+def autostart_allowed() -> bool:
+    flag = getattr(settings, "SESSION_CLOCK_AUTOSTART", None)
+    if flag is None:
+        return "pytest" not in sys.modules
+    return bool(flag)
 
 
 def start_clock_lazily(app):
-    return app
+    """Wrap the ASGI application: the first scope a process serves starts its clock (and ASGI lifespan works too)."""
+
+    async def application(scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await _lifespan(receive, send)
+        if autostart_allowed():
+            clock.start()  # a no-op once this event loop's clock runs
+        return await app(scope, receive, send)
+
+    return application
+
+
+async def _lifespan(receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if autostart_allowed():
+                clock.start()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await clock.stop()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

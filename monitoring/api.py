@@ -1,0 +1,20 @@
+"""REST face of the live layer: `POST /api/v1/sessions/{id}/ws-ticket` → `{ticket}`."""
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ielts_site.errors import NotFound
+from monitoring.tickets import ticket_issue
+from sessions_app.selectors import sessions_visible_to
+
+
+class WebSocketTicketView(APIView):
+    """A single-use ticket (30 s) for the session's WebSocket, for clients that keep JWTs out of URLs."""
+
+    def post(self, request, session_id: str):
+        session_id = int(session_id)
+        if not sessions_visible_to(request.user).filter(pk=session_id).exists():
+            raise NotFound("Session not found.")
+        ticket = ticket_issue(user_id=request.user.pk, session_id=session_id)
+        return Response({"ticket": ticket}, status=status.HTTP_201_CREATED)

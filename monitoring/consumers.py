@@ -1,0 +1,187 @@
+"""The session WebSocket: authorize in the handshake, dispatch client messages through a table to the
+same services REST calls, relay what the services publish. Thin: every rule lives in a service.
+"""
+
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from ielts_site.clock import iso, now
+from ielts_site.errors import ApplicationError
+from monitoring import live, protocol
+from monitoring.events import server_message, session_group, teachers_group
+from monitoring.live import Role
+
+logger = logging.getLogger("ielts.ws")
+
+# last_activity is a "seen recently", not an audit trail: one write per connection per this many seconds.
+TOUCH_EVERY_SECONDS = 10.0
+
+
+class SessionConsumer(AsyncJsonWebsocketConsumer):
+    session_id: int
+    role: str | None = None
+    joined = False  # the student's presence is recorded (participant_connect succeeded)
+    accepted = False
+    attempt_id: int | None = None
+
+    # ------------------------------------------------------------ handshake
+
+    async def connect(self):
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.user = self.scope.get("user")
+        self.member_of: list[str] = []
+        auth = self.scope.get("ws_auth") or {}
+        if self.user is None or not self.user.is_authenticated:
+            return await self._refuse(f"no_valid_credentials:{auth.get('method')}")
+        if auth.get("method") == "ticket" and auth.get("session_id") != self.session_id:
+            return await self._refuse("ticket_for_another_session")
+        try:
+            self.role = await database_sync_to_async(live.connection_role)(session_id=self.session_id, user=self.user)
+        except ApplicationError as exc:
+            return await self._refuse(exc.code)
+
+        # Join the groups first, so no life-cycle event can fall between the join and the subscription.
+        groups = [session_group(self.session_id)]
+        if self.role == Role.TEACHER:
+            groups.append(teachers_group(self.session_id))
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.member_of.append(group)
+        if self.role == Role.STUDENT:
+            try:
+                self.attempt_id = await database_sync_to_async(live.student_join)(
+                    session_id=self.session_id, student=self.user, channel_name=self.channel_name
+                )
+            except ApplicationError as exc:
+                await self._leave_groups()
+                return await self._refuse(exc.code)
+            self.joined = True
+
+        self.bucket = protocol.TokenBucket(burst=settings.WS_RATE_BURST, rate=settings.WS_RATE_PER_SECOND)
+        self.last_touch = time.monotonic()
+        await self.accept()
+        self.accepted = True
+        logger.info("ws connected", extra=self._log_fields())
+        await self.send_json(
+            server_message(
+                "connected", self.session_id, user_id=self.user.pk, role=self.user.effective_role, server_now=iso(now())
+            )
+        )
+        if self.attempt_id is not None:
+            await self._send_state_sync()
+
+    async def _refuse(self, reason: str):
+        """Close before accepting: the client sees HTTP 403 and nothing else."""
+        logger.info("ws refused", extra={**self._log_fields(), "reason": reason})
+        await self.close()
+
+    async def disconnect(self, code):
+        if self.joined:
+            self.joined = False
+            try:
+                await database_sync_to_async(live.student_leave)(channel_name=self.channel_name)
+            except Exception:  # the process is going down or the database is away: the sweep will clear us
+                logger.exception("ws presence not cleared", extra=self._log_fields())
+        await self._leave_groups()
+        if self.accepted:
+            logger.info("ws disconnected", extra={**self._log_fields(), "code": code})
+
+    async def _leave_groups(self):
+        for group in getattr(self, "member_of", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.member_of = []
+
+    def _log_fields(self) -> dict:
+        user = getattr(self, "user", None)
+        return {
+            "session_id": getattr(self, "session_id", None),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "role": self.role,
+        }
+
+    # ------------------------------------------------------------ client → server
+
+    HANDLERS = {
+        "heartbeat": "on_heartbeat",
+        "state_sync_request": "on_state_sync_request",
+        **{event_type: "on_student_event" for event_type in live.STUDENT_EVENTS},
+    }
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Size, rate and shape first (before anything is decoded or applied), then the handler of the type."""
+        allowed = self.bucket.take()
+        try:
+            content = protocol.decode(text_data, max_bytes=settings.WS_MAX_MESSAGE_BYTES)
+        except protocol.MessageRejected as exc:
+            return await self._error(exc.code if allowed else "rate_limited", exc.detail)
+        if not allowed:
+            return await self._error("rate_limited", "Too many messages: slow down.", protocol.event_id_of(content))
+        try:
+            message = protocol.parse(content, known_types=self.HANDLERS)
+        except protocol.MessageRejected as exc:
+            return await self._error(exc.code, exc.detail, exc.event_id)
+        await getattr(self, self.HANDLERS[message.type])(message)
+
+    async def on_heartbeat(self, message):
+        await self.send_json(protocol.pong_message(self.session_id))
+        await self._touch()
+
+    async def on_state_sync_request(self, message):
+        if self.role != Role.STUDENT:
+            return await self._error("forbidden", "Only students have an attempt to sync.", message.event_id)
+        try:
+            await self._find_attempt()
+        except ApplicationError as exc:
+            return await self._error(exc.code, exc.detail, message.event_id)
+        if self.attempt_id is None:
+            return await self._error("no_attempt", "You have no attempt yet: wait for the start.", message.event_id)
+        await self._send_state_sync()
+
+    async def on_student_event(self, message):
+        if self.role != Role.STUDENT:
+            return await self._error("forbidden", "Only students send test events.", message.event_id)
+        try:
+            await self._find_attempt()
+            outcome = await database_sync_to_async(live.apply_student_event)(
+                attempt_id=self.attempt_id, event_type=message.type, data=message.data, event_id=message.event_id
+            )
+        except ApplicationError as exc:
+            return await self._error(exc.code, exc.detail, message.event_id)
+        except Exception:
+            logger.exception("ws event failed", extra={**self._log_fields(), "event": message.type})
+            return await self._error("server_error", "The server could not apply this event.", message.event_id)
+        await self.send_json(protocol.ack_message(self.session_id, event_id=message.event_id, **outcome.ack))
+        await self._touch()
+
+    async def _find_attempt(self):
+        if self.attempt_id is None:
+            self.attempt_id = await database_sync_to_async(live.student_attempt_id)(
+                session_id=self.session_id, student=self.user
+            )
+
+    async def _touch(self):
+        if self.role != Role.STUDENT or time.monotonic() - self.last_touch < TOUCH_EVERY_SECONDS:
+            return
+        self.last_touch = time.monotonic()
+        await database_sync_to_async(live.student_touch)(session_id=self.session_id, student_id=self.user.pk)
+
+    async def _error(self, code: str, message: str, event_id: str | None = None):
+        await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
+
+    async def _send_state_sync(self):
+        await self.send_json(await database_sync_to_async(live.state_sync_message)(attempt_id=self.attempt_id))
+
+    # ------------------------------------------------------------ server → client (what services publish)
+
+    async def session_event(self, event):
+        message = event["message"]
+        await self.send_json(message)
+        if self.role == Role.STUDENT and message.get("type") == "session_started":
+            # Every student connected at the start gets the whole attempt right away, from its own consumer.
+            await self._find_attempt()
+            if self.attempt_id is not None:
+                await self._send_state_sync()

@@ -1,0 +1,119 @@
+"""What the session consumer needs from the database, as plain synchronous calls it wraps in
+`database_sync_to_async`: who may connect, joining and leaving, student events through the
+attempts services, and the state sync. Writes all go through the services (which publish).
+"""
+
+from attempts.models import Attempt
+from attempts.selectors import attempt_body
+from attempts.services import (
+    EventOutcome,
+    attempt_answer,
+    attempt_create,
+    attempt_flag,
+    attempt_highlight,
+    attempt_progress,
+    attempt_record_violation,
+    attempt_remove_highlight,
+    attempt_submit,
+)
+from ielts_site.clock import iso, now
+from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
+from monitoring import process
+from monitoring.events import server_message
+from monitoring.protocol import require_fields
+from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
+from sessions_app.selectors import session_is_teacher
+from sessions_app.services import participant_connect, participant_disconnect, participant_touch
+
+
+class Role:
+    TEACHER = "teacher"  # the class's teachers and admins: both groups, any session state
+    STUDENT = "student"  # a participant: the session group only, while the session is joinable
+
+
+def connection_role(*, session_id: int, user) -> str:
+    """Who this connection is for the session; refuses unknown sessions and users with no access."""
+    session = Session.objects.select_related("school_class").filter(pk=session_id).first()
+    if session is None:
+        raise NotFound("Session not found.")
+    if session_is_teacher(session, user):
+        return Role.TEACHER
+    if user.is_student:
+        return Role.STUDENT
+    raise Forbidden("You have no access to this session.")
+
+
+def student_join(*, session_id: int, student, channel_name: str) -> int | None:
+    """Mark the student connected (participant_connect publishes `participant_joined`); their attempt id, if any."""
+    _, attempt, _ = participant_connect(
+        session=session_id, student=student, channel_name=channel_name, server_id=process.server_id()
+    )
+    process.track(channel_name, session_id=session_id, student=student)
+    return attempt.pk if attempt else None
+
+
+def student_leave(*, channel_name: str) -> bool:
+    process.untrack(channel_name)
+    return participant_disconnect(channel_name=channel_name)
+
+
+def student_touch(*, session_id: int, student_id: int) -> None:
+    participant_touch(session_id=session_id, student_id=student_id)
+
+
+def student_attempt_id(*, session_id: int, student) -> int | None:
+    """The student's attempt; a connected participant of a running session gets one if the start missed them."""
+    attempt_id = Attempt.objects.filter(session_id=session_id, student=student).values_list("pk", flat=True).first()
+    if attempt_id is not None:
+        return attempt_id
+    session = Session.objects.filter(pk=session_id, status=SessionStatus.IN_PROGRESS).first()
+    connected = Participant.objects.filter(
+        session_id=session_id, student=student, connection_status=ConnectionStatus.CONNECTED
+    ).exists()
+    if session is None or not connected:
+        return None
+    return attempt_create(session=session, student=student).pk
+
+
+# The student events of the contract: the service that applies each, and the `data` keys it takes.
+STUDENT_EVENTS = {
+    "answer_submitted": (attempt_answer, ("question_id", "answer"), ()),
+    "tab_violation": (attempt_record_violation, (), ("violation_type",)),
+    "text_highlighted": (attempt_highlight, ("passage_id", "text", "position_start", "position_end"), ()),
+    "highlight_removed": (attempt_remove_highlight, ("highlight_id",), ()),
+    "question_flagged": (attempt_flag, ("question_id", "flagged"), ()),
+    "progress_update": (attempt_progress, ("passage_index", "question_index"), ()),
+    "submit_attempt": (attempt_submit, (), ()),
+}
+
+
+def apply_student_event(*, attempt_id: int | None, event_type: str, data: dict, event_id: str | None) -> EventOutcome:
+    """Apply one student event through its service (the same call REST makes, so teachers see the same message)."""
+    service, required, optional = STUDENT_EVENTS[event_type]
+    kwargs = require_fields(data, required, optional)
+    if attempt_id is None:
+        raise Conflict("You have no attempt yet: wait for the test to start.", code="no_attempt")
+    try:
+        return service(attempt=attempt_id, event_id=event_id, **kwargs)
+    except ApplicationError as exc:
+        if exc.code != "duplicate_event":
+            raise
+        # A concurrent copy of this event (another tab) won the race: this one is now a plain resend.
+        return service(attempt=attempt_id, event_id=event_id, **kwargs)
+
+
+def state_sync_message(*, attempt_id: int) -> dict:
+    """`state_sync_response`: the session's status and clock, and the whole attempt."""
+    attempt = Attempt.objects.select_related("session").get(pk=attempt_id)
+    session = attempt.session
+    moment = now()
+    remaining = session.remaining_seconds(moment)
+    return server_message(
+        "state_sync_response",
+        session.pk,
+        status=session.status,
+        ends_at=iso(session.ends_at),
+        server_now=iso(moment),
+        remaining_seconds=round(remaining, 3) if remaining is not None else None,
+        attempt=attempt_body(attempt),
+    )
