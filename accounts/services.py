@@ -80,3 +80,18 @@ def user_create(
         raise Conflict(f"The username {username!r} is taken.", code="username_taken") from exc
     user_apply_role(user)
     return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, changed_by: User | None = None) -> User:
+    """Change a user's role; superuser and staff flags and the Teachers group follow it (a demoted admin
+    stops being a superuser)."""
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}.", code="invalid_role")
+    if changed_by is not None and not changed_by.is_platform_admin:
+        raise Forbidden("Only admins change roles.")
+    user.role = role
+    user.is_superuser = role == Role.ADMIN
+    user.save(update_fields=["role", "is_superuser"])
+    user_apply_role(user)
+    return user

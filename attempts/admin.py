@@ -1,1 +1,135 @@
-# Register your models here.
+"""Attempts in the admin: read-only. Students write them through the WebSocket; the event log is append-only."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.text import Truncator
+
+from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Violation
+from ielts_site.admin_tools import ReadOnlyAdmin, ReadOnlyInline, TeacherScopedAdmin
+
+ATTEMPT_CLASS = "session__school_class"
+ROW_CLASS = "attempt__session__school_class"
+
+
+class AnswerInline(ReadOnlyInline, admin.TabularInline):
+    model = Answer
+    fields = ("question_number", "answer", "correct", "accepted", "answered_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
+
+    @admin.display(description="Q")
+    def question_number(self, answer):
+        return answer.question.number
+
+    @admin.display(description="correct", boolean=True)
+    def correct(self, answer):
+        return answer.question.is_correct(answer.answer)
+
+    @admin.display(description="key")
+    def accepted(self, answer):
+        return " | ".join(answer.question.answers)
+
+
+class HighlightInline(ReadOnlyInline, admin.TabularInline):
+    model = Highlight
+    fields = ("passage", "text", "position_start", "position_end", "timestamp")
+    readonly_fields = fields
+
+
+class ViolationInline(ReadOnlyInline, admin.TabularInline):
+    model = Violation
+    fields = ("type", "timestamp")
+    readonly_fields = fields
+
+
+class AttemptEventInline(ReadOnlyInline, admin.TabularInline):
+    model = AttemptEvent
+    fields = ("created_at", "type", "event_id", "data")
+    readonly_fields = fields
+
+
+@admin.register(Attempt)
+class AttemptAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
+    class_lookup = ATTEMPT_CLASS
+    list_display = ("student", "student_name", "session", "status", "score", "band", "answer_count",
+                    "violation_count", "started_at", "submitted_at")  # fmt: skip
+    list_filter = ("status", ("session", admin.RelatedOnlyFieldListFilter), "test")
+    search_fields = ("student__username", "student__first_name", "student__last_name", "session__title")
+    list_select_related = ("student", "session", "test")
+    fields = ("student", "session", "test", "status", "score", "band", "started_at", "submitted_at",
+              "current_passage_index", "current_question_index", "flagged")  # fmt: skip
+    readonly_fields = fields
+    inlines = [AnswerInline, ViolationInline, HighlightInline, AttemptEventInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_answers=Count("answers", distinct=True), n_violations=Count("violations", distinct=True))
+        )
+
+    @admin.display(description="name", ordering="student__last_name")
+    def student_name(self, attempt):
+        return attempt.student.get_full_name()
+
+    @admin.display(description="answers", ordering="n_answers")
+    def answer_count(self, attempt):
+        return attempt.n_answers
+
+    @admin.display(description="violations", ordering="n_violations")
+    def violation_count(self, attempt):
+        return attempt.n_violations
+
+    @admin.display(description="flagged questions")
+    def flagged(self, attempt):
+        return ", ".join(str(q.number) for q in attempt.flagged_questions.order_by("number")) or "—"
+
+
+class AttemptRowAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
+    """A row of one attempt (answer, highlight, violation, event), scoped through its attempt's class."""
+
+    class_lookup = ROW_CLASS
+    list_select_related = ("attempt__student", "attempt__session")
+    search_fields = ("attempt__student__username", "attempt__student__last_name", "attempt__session__title")
+
+    @admin.display(description="student", ordering="attempt__student__username")
+    def student(self, row):
+        return row.attempt.student
+
+    @admin.display(description="session", ordering="attempt__session__title")
+    def session(self, row):
+        return row.attempt.session
+
+
+@admin.register(Answer)
+class AnswerAdmin(AttemptRowAdmin):
+    list_display = ("student", "session", "question", "answer", "answered_at")
+    list_filter = (("attempt__session", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = (*AttemptRowAdmin.list_select_related, "question")
+
+
+@admin.register(Highlight)
+class HighlightAdmin(AttemptRowAdmin):
+    list_display = ("student", "session", "passage", "excerpt", "position_start", "position_end", "timestamp")
+    list_filter = (("attempt__session", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = (*AttemptRowAdmin.list_select_related, "passage")
+
+    @admin.display(description="text")
+    def excerpt(self, highlight):
+        return Truncator(highlight.text).chars(60)
+
+
+@admin.register(Violation)
+class ViolationAdmin(AttemptRowAdmin):
+    list_display = ("student", "session", "type", "timestamp")
+    list_filter = ("type", ("attempt__session", admin.RelatedOnlyFieldListFilter))
+
+
+@admin.register(AttemptEvent)
+class AttemptEventAdmin(AttemptRowAdmin):
+    list_display = ("created_at", "student", "session", "type", "event_id")
+    list_filter = ("type", ("attempt__session", admin.RelatedOnlyFieldListFilter))
+    search_fields = (*AttemptRowAdmin.search_fields, "event_id", "type")
+    date_hierarchy = "created_at"

@@ -1,1 +1,324 @@
-# Register your models here.
+"""Sessions in the admin: created, edited and moved through their life cycle by sessions_app.services only.
+
+Presence rows (participants, server processes, live connections) are written by the real-time layer and only
+shown here.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from attempts.models import Attempt
+from classes.models import Class, ClassStatus
+from ielts_site.admin_tools import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceErrorsAdmin,
+    TeacherScopedAdmin,
+    adopt,
+    classes_taught_by,
+    run_for_each,
+    sees_everything,
+)
+from ielts_site.clock import now
+from ielts_site.errors import ApplicationError
+from sessions_app.models import ConnectionStatus, LiveConnection, Participant, ServerProcess, Session, SessionStatus
+from sessions_app.services import (
+    server_process_forget,
+    session_cancel,
+    session_complete,
+    session_create,
+    session_delete,
+    session_open_waiting_room,
+    session_start,
+    session_update,
+)
+
+# target status → (button label, service, past tense for the message)
+TRANSITION_SERVICES = {
+    SessionStatus.WAITING_FOR_STUDENTS: ("Open the waiting room", session_open_waiting_room, "Waiting room opened"),
+    SessionStatus.IN_PROGRESS: ("Start the test", session_start, "Started"),
+    SessionStatus.COMPLETED: ("Complete now", session_complete, "Completed"),
+    SessionStatus.CANCELLED: ("Cancel the session", session_cancel, "Cancelled"),
+}
+TRANSITION_SLUGS = {
+    "open-waiting-room": SessionStatus.WAITING_FOR_STUDENTS,
+    "start": SessionStatus.IN_PROGRESS,
+    "complete": SessionStatus.COMPLETED,
+    "cancel": SessionStatus.CANCELLED,
+}
+
+
+def teacher_page_url(name: str, session_id: int, fallback: str) -> str:
+    """The teacher pages may not be routed yet: fall back to the agreed path."""
+    try:
+        return reverse(name, args=[session_id])
+    except NoReverseMatch:
+        return fallback.format(id=session_id)
+
+
+def live_url(session_id: int) -> str:
+    return teacher_page_url("teacher-live", session_id, "/teacher/sessions/{id}/live/")
+
+
+def results_url(session_id: int) -> str:
+    return teacher_page_url("teacher-results", session_id, "/teacher/sessions/{id}/results/")
+
+
+class ParticipantInline(ReadOnlyInline, admin.TabularInline):
+    model = Participant
+    fields = ("student", "student_name", "connection_status", "joined_at", "last_activity", "attempt_status",
+              "score", "band")  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        attempts = Attempt.objects.filter(session=OuterRef("session"), student=OuterRef("student"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("student")
+            .annotate(
+                attempt_status_value=Subquery(attempts.values("status")[:1]),
+                attempt_score=Subquery(attempts.values("score")[:1]),
+                attempt_band=Subquery(attempts.values("band")[:1]),
+            )
+        )
+
+    @admin.display(description="name")
+    def student_name(self, participant):
+        return participant.student.get_full_name()
+
+    @admin.display(description="attempt")
+    def attempt_status(self, participant):
+        return participant.attempt_status_value or "—"
+
+    @admin.display(description="score")
+    def score(self, participant):
+        return "—" if participant.attempt_score is None else participant.attempt_score
+
+    @admin.display(description="band")
+    def band(self, participant):
+        return "—" if participant.attempt_band is None else participant.attempt_band
+
+
+@admin.register(Session)
+class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
+    list_display = ("title", "school_class", "test", "status", "scheduled_at", "started_at", "ends_at",
+                    "participant_count", "connected_count", "pages")  # fmt: skip
+    list_filter = ("status", ("school_class", admin.RelatedOnlyFieldListFilter), "test")
+    search_fields = ("title", "school_class__name", "test__title")
+    date_hierarchy = "scheduled_at"
+    list_select_related = ("school_class", "test")
+    actions = ["open_waiting_room", "start", "complete", "cancel"]
+    fields = ("title", "school_class", "test", "scheduled_at", "status", "pages", "started_at", "ends_at",
+              "completed_at", "created_by", "created_at", "updated_at")  # fmt: skip
+    always_readonly = ("status", "pages", "started_at", "ends_at", "completed_at", "created_by", "created_at",
+                       "updated_at")  # fmt: skip
+    inlines = [ParticipantInline]
+    change_form_template = "admin/sessions_app/session/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_participants=Count("participants", distinct=True),
+                n_connected=Count(
+                    "participants",
+                    filter=Q(participants__connection_status=ConnectionStatus.CONNECTED),
+                    distinct=True,
+                ),
+            )
+        )
+
+    @admin.display(description="students", ordering="n_participants")
+    def participant_count(self, session):
+        return session.n_participants
+
+    @admin.display(description="connected", ordering="n_connected")
+    def connected_count(self, session):
+        return session.n_connected
+
+    @admin.display(description="teacher pages")
+    def pages(self, session):
+        if session.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Live monitor</a> · <a href="{}">Results</a>', live_url(session.pk), results_url(session.pk)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.always_readonly
+        if obj.is_editable:
+            return ("school_class", *self.always_readonly)  # the participants came from this class
+        return ("title", "school_class", "test", "scheduled_at", *self.always_readonly)
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school_class":
+            classes = Class.objects if sees_everything(request.user) else classes_taught_by(request.user)
+            kwargs["queryset"] = classes.filter(status=ClassStatus.ACTIVE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            session_update(session=obj, title=data["title"], scheduled_at=data["scheduled_at"], test=data["test"])
+        else:
+            created = session_create(
+                school_class=data["school_class"], test=data["test"], title=data["title"],
+                scheduled_at=data["scheduled_at"], created_by=request.user,
+            )  # fmt: skip
+            adopt(obj, created)
+
+    def delete_model(self, request, obj):
+        session_delete(session=obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, through session_delete
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting a session takes its participants and attempts (and their log) with it: session_delete
+        decides, so the read-only admins of those rows do not block it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if sees_everything(request.user):
+            derived = {m._meta.verbose_name for m in (Participant, LiveConnection)}
+            derived |= {m._meta.verbose_name for m in Attempt._meta.apps.get_app_config("attempts").get_models()}
+            perms_needed = perms_needed - derived
+        return deleted, counts, perms_needed, protected
+
+    # ------------------------------------------------------------ transitions
+
+    def _transition(self, request, queryset, target: str) -> None:
+        _, service, done = TRANSITION_SERVICES[target]
+        run_for_each(self, request, queryset, service, done=done, argument="session")
+
+    @admin.action(description="Open the waiting room", permissions=["change"])
+    def open_waiting_room(self, request, queryset):
+        self._transition(request, queryset, SessionStatus.WAITING_FOR_STUDENTS)
+
+    @admin.action(description="Start the test (every connected student)", permissions=["change"])
+    def start(self, request, queryset):
+        self._transition(request, queryset, SessionStatus.IN_PROGRESS)
+
+    @admin.action(description="Complete now (submit every open attempt)", permissions=["change"])
+    def complete(self, request, queryset):
+        self._transition(request, queryset, SessionStatus.COMPLETED)
+
+    @admin.action(description="Cancel", permissions=["change"])
+    def cancel(self, request, queryset):
+        self._transition(request, queryset, SessionStatus.CANCELLED)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<slug:transition>/",
+                self.admin_site.admin_view(require_POST(self.transition_view)),
+                name="sessions_app_session_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, transition):
+        session = self.get_object(request, object_id)
+        target = TRANSITION_SLUGS.get(transition)
+        if session is None or target is None:
+            raise Http404("No such session or transition.")
+        if not self.has_change_permission(request, session):
+            raise PermissionDenied
+        label, service, done = TRANSITION_SERVICES[target]
+        try:
+            service(session=session)
+        except ApplicationError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+        else:
+            self.message_user(request, f"{done}: {session}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:sessions_app_session_change", args=[session.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        session = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if session is not None:
+            can_change = self.has_change_permission(request, session)
+            extra_context["session_transitions"] = [
+                {
+                    "label": TRANSITION_SERVICES[target][0],
+                    "url": reverse("admin:sessions_app_session_transition", args=[session.pk, slug]),
+                }
+                for slug, target in TRANSITION_SLUGS.items()
+                if can_change and session.can_transition_to(target)
+            ]
+            extra_context["session_live_url"] = live_url(session.pk)
+            extra_context["session_results_url"] = results_url(session.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
+    class_lookup = "session__school_class"
+    list_display = ("student", "student_name", "session", "connection_status", "joined_at", "last_activity")
+    list_filter = ("connection_status", "session__status", ("session", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("student__username", "student__first_name", "student__last_name", "session__title")
+    list_select_related = ("student", "session")
+
+    @admin.display(description="name", ordering="student__last_name")
+    def student_name(self, participant):
+        return participant.student.get_full_name()
+
+
+class LiveConnectionInline(ReadOnlyInline, admin.TabularInline):
+    model = LiveConnection
+    fields = ("channel_name", "participant", "connected_at")
+    readonly_fields = fields
+
+
+@admin.register(ServerProcess)
+class ServerProcessAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "started_at", "last_seen", "alive", "connection_count")
+    search_fields = ("id", "name")
+    actions = ["forget"]
+    inlines = [LiveConnectionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_connections=Count("connections"))
+
+    @admin.display(description="connections", ordering="n_connections")
+    def connection_count(self, server):
+        return server.n_connections
+
+    @admin.display(description="alive", boolean=True)
+    def alive(self, server):
+        return server.last_seen >= now() - timedelta(seconds=settings.SERVER_DEAD_AFTER_SECONDS)
+
+    def has_forget_permission(self, request):
+        return sees_everything(request.user)
+
+    @admin.action(description="Forget (its students go offline)", permissions=["forget"])
+    def forget(self, request, queryset):
+        gone = sum(server_process_forget(server_id=server.pk) for server in queryset)
+        self.message_user(request, f"Forgot the selected processes; {gone} student(s) went offline.")
+
+
+@admin.register(LiveConnection)
+class LiveConnectionAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
+    class_lookup = "participant__session__school_class"
+    list_display = ("channel_name", "participant", "session", "server", "connected_at")
+    list_filter = ("server",)
+    search_fields = ("channel_name", "participant__student__username")
+    list_select_related = ("participant__student", "participant__session", "server")
+
+    @admin.display(description="session")
+    def session(self, connection):
+        return connection.participant.session
