@@ -66,7 +66,8 @@ def _flatten_errors(detail) -> dict:
     def walk(value, path: str) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(sub, f"{path}.{key}" if path else str(key))
+                nested_general = path and key == "non_field_errors"  # e.g. an empty nested list: the list's own error
+                walk(sub, path if nested_general else f"{path}.{key}" if path else str(key))
         elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
             for index, sub in enumerate(value):
                 walk(sub, f"{path}.{index}" if path else str(index))

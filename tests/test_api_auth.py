@@ -8,7 +8,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import Role, User
 from conftest import PASSWORD
-from tests.test_api_support import API, api, assert_error  # noqa: F401 — `api` is a fixture
+from tests.test_api_support import API, assert_error
+from tests.test_api_support import bearer_client as api
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +146,7 @@ def test_the_default_login_rate_is_no_tighter_than_30_a_minute():
 
 
 @pytest.mark.parametrize("slash", ["", "/"])
-def test_me(api, teacher, slash):
+def test_me(teacher, slash):
     response = api(teacher).get(f"{API}/users/me{slash}")
     assert response.status_code == 200
     assert response.json() == {
@@ -157,7 +158,7 @@ def test_me_needs_authentication():
     assert_error(APIClient().get(f"{API}/users/me"), 401)
 
 
-def test_admin_lists_every_user_and_filters_by_role(api, admin_user, teacher, students):
+def test_admin_lists_every_user_and_filters_by_role(admin_user, teacher, students):
     everyone = api(admin_user).get(f"{API}/users").json()
     assert {u["username"] for u in everyone} == {"admin", "teacher", "student1", "student2", "student3"}
     teachers = api(admin_user).get(f"{API}/users?role=TEACHER").json()
@@ -166,18 +167,18 @@ def test_admin_lists_every_user_and_filters_by_role(api, admin_user, teacher, st
     assert [u["role"] for u in admins] == ["ADMIN"]
 
 
-def test_teachers_list_students_only(api, admin_user, teacher, students):
+def test_teachers_list_students_only(admin_user, teacher, students):
     listed = api(teacher).get(f"{API}/users").json()
     assert {u["username"] for u in listed} == {"student1", "student2", "student3"}
     assert api(teacher).get(f"{API}/users?role=ADMIN").json() == []
     assert len(api(teacher).get(f"{API}/users?role=STUDENT").json()) == 3
 
 
-def test_an_unknown_role_filter_is_400(api, admin_user):
+def test_an_unknown_role_filter_is_400(admin_user):
     assert_error(api(admin_user).get(f"{API}/users?role=KING"), 400, "invalid")
 
 
-def test_students_may_not_list_or_create_users(api, students):
+def test_students_may_not_list_or_create_users(students):
     assert_error(api(students[0]).get(f"{API}/users"), 403)
     assert_error(api(students[0]).post(f"{API}/users", {"username": "x", "password": PASSWORD, "role": "STUDENT"}), 403)
 
@@ -186,7 +187,7 @@ def test_anonymous_may_not_list_users():
     assert_error(APIClient().get(f"{API}/users"), 401)
 
 
-def test_a_teacher_creates_a_student(api, teacher):
+def test_a_teacher_creates_a_student(teacher):
     response = api(teacher).post(
         f"{API}/users", {"username": "newbie", "password": "a-long-pass-41", "role": "STUDENT", "first_name": "New"}
     )
@@ -197,7 +198,7 @@ def test_a_teacher_creates_a_student(api, teacher):
     assert "password" not in body
 
 
-def test_a_teacher_may_not_create_a_teacher_or_admin(api, teacher):
+def test_a_teacher_may_not_create_a_teacher_or_admin(teacher):
     for role in ("TEACHER", "ADMIN"):
         assert_error(
             api(teacher).post(f"{API}/users", {"username": f"x{role}", "password": "a-long-pass-41", "role": role}), 403
@@ -205,7 +206,7 @@ def test_a_teacher_may_not_create_a_teacher_or_admin(api, teacher):
     assert not User.objects.filter(username__startswith="x").exists()
 
 
-def test_an_admin_creates_any_role(api, admin_user):
+def test_an_admin_creates_any_role(admin_user):
     for role in ("STUDENT", "TEACHER", "ADMIN"):
         response = api(admin_user).post(
             f"{API}/users/", {"username": f"new{role.lower()}", "password": "a-long-pass-41", "role": role}
@@ -214,9 +215,13 @@ def test_an_admin_creates_any_role(api, admin_user):
     assert User.objects.get(username="newteacher").is_staff
 
 
-def test_user_creation_validates(api, admin_user, students):
+def test_user_creation_validates(admin_user, students):
     client = api(admin_user)
-    assert_error(client.post(f"{API}/users", {"username": "student1", "password": "a-long-pass-41", "role": "STUDENT"}), 409, "username_taken")
+    assert_error(
+        client.post(f"{API}/users", {"username": "student1", "password": "a-long-pass-41", "role": "STUDENT"}),
+        409,
+        "username_taken",
+    )
     body = assert_error(client.post(f"{API}/users", {"username": "bad name!", "password": "1", "role": "KING"}), 400)
     assert {"username", "role"} <= set(body["errors"])
     body = assert_error(client.post(f"{API}/users", {"username": "weak", "password": "123", "role": "STUDENT"}), 400)

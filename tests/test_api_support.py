@@ -1,6 +1,5 @@
 """Helpers for the REST API tests (no tests here): clients that carry a real JWT, and request shortcuts."""
 
-import pytest
 from rest_framework.test import APIClient
 
 from accounts.serializers import RoleRefreshToken
@@ -24,9 +23,3 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["code"] == code, body
     return body
-
-
-@pytest.fixture
-def api():
-    """`api(user)` → a client authenticated as `user` with a bearer JWT; `api()` → anonymous."""
-    return bearer_client
