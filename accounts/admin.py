@@ -93,5 +93,8 @@ class UserAdmin(ServiceErrorsAdmin, DjangoUserAdmin):
             adopt(obj, created)
             return
         super().save_model(request, obj, form, change)
-        if "role" in form.changed_data:
-            user_set_role(user=obj, role=obj.role, changed_by=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "role" in form.changed_data:  # after the groups field is saved: the role decides the group
+            user_set_role(user=form.instance, role=form.instance.role, changed_by=request.user)
