@@ -6,12 +6,12 @@ Teachers use the admin too: they see students (and themselves) and may create st
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.services import user_create, user_set_role
-from ielts_site.admin_tools import ServiceErrorsAdmin, adopt, sees_everything
+from ielts_site.admin_tools import ServiceErrorsAdmin, adopt, classes_taught_by, sees_everything
 
 
 class UserAddForm(UserCreationForm):
@@ -48,10 +48,12 @@ class UserAdmin(ServiceErrorsAdmin, DjangoUserAdmin):
     filter_horizontal = ("groups",)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("enrolled_classes")
+        queryset = super().get_queryset(request)
         if sees_everything(request.user):
-            return queryset
-        return queryset.filter(Q(role=Role.STUDENT, is_superuser=False) | Q(pk=request.user.pk))
+            return queryset.prefetch_related("enrolled_classes")
+        return queryset.filter(Q(role=Role.STUDENT, is_superuser=False) | Q(pk=request.user.pk)).prefetch_related(
+            Prefetch("enrolled_classes", queryset=classes_taught_by(request.user))  # their own classes only
+        )
 
     def get_list_filter(self, request):
         if sees_everything(request.user):

@@ -19,7 +19,7 @@ from attempts.services import attempt_answer, attempt_highlight, attempt_record_
 from classes.models import Class, ClassStatus, Enrolment
 from classes.services import class_create
 from exams.models import Test
-from sessions_app.models import Participant, Session, SessionStatus
+from sessions_app.models import ConnectionStatus, Participant, ServerProcess, Session, SessionStatus
 from sessions_app.services import class_enrol, session_create, session_open_waiting_room, session_start
 
 pytestmark = pytest.mark.django_db
@@ -509,3 +509,19 @@ def test_a_teacher_authors_a_paper_in_the_admin(teacher, paper):
     assert response.status_code == 302
     assert test.questions.get().is_correct("true")
     assert client.post(url(Test, "delete", test.pk), {"post": "yes"}).status_code == 403  # teachers never delete
+
+
+def test_a_teacher_sees_only_their_own_class_names_beside_students(world, teacher):
+    page = client_for(teacher).get(url(User)).content.decode()
+    assert "Beacon 31" in page and "Harbour 12" not in page
+
+
+def test_an_admin_forgets_a_dead_server_process(world, admin_user):
+    server = ServerProcess.objects.get(name="pytest")
+    assert world.session.participants.filter(connection_status=ConnectionStatus.CONNECTED).count() == 2
+    response = client_for(admin_user).post(
+        url(ServerProcess), {"action": "forget", "_selected_action": [server.pk]}, follow=True
+    )
+    assert "Forgot the selected processes; 3 student(s) went offline." in messages_of(response)
+    assert not world.session.participants.filter(connection_status=ConnectionStatus.CONNECTED).exists()
+    assert not ServerProcess.objects.filter(pk=server.pk).exists()
