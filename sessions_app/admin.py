@@ -173,7 +173,9 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            session_update(session=obj, title=data["title"], scheduled_at=data["scheduled_at"], test=data["test"])
+            changed = {name: data[name] for name in ("title", "scheduled_at", "test") if name in form.changed_data}
+            if changed:  # once the session has left SCHEDULED the form has no such fields
+                session_update(session=obj, **changed)
         else:
             created = session_create(
                 school_class=data["school_class"], test=data["test"], title=data["title"],

@@ -278,8 +278,23 @@ def test_status_is_read_only_and_editing_a_scheduled_session_goes_through_the_se
 
 
 def test_a_started_session_cannot_be_edited(world, teacher):
-    form = client_for(teacher).get(url(Session, "change", world.session.pk)).context["adminform"].form
-    assert not {"title", "scheduled_at", "test", "school_class"} & set(form.fields)
+    client = client_for(teacher)
+    page = client.get(url(Session, "change", world.session.pk))
+    assert not {"title", "scheduled_at", "test", "school_class"} & set(page.context["adminform"].form.fields)
+    assert client.post(url(Session, "change", world.session.pk), form_data(page)).status_code == 302
+    world.session.refresh_from_db()
+    assert world.session.title == "Monday mock" and world.session.status == SessionStatus.IN_PROGRESS
+
+
+def test_a_stale_form_saved_after_the_session_opened_changes_nothing(session, teacher):
+    client = client_for(teacher)
+    data = form_data(client.get(url(Session, "change", session.pk)))
+    session_open_waiting_room(session=session)  # meanwhile, in another tab
+    data["title"] = "Too late"
+    response = client.post(url(Session, "change", session.pk), data, follow=True)
+    session.refresh_from_db()
+    assert session.title == "Monday mock" and session.status == SessionStatus.WAITING_FOR_STUDENTS
+    assert response.status_code == 200
 
 
 def test_the_session_page_links_to_the_teacher_pages_and_offers_legal_transitions(session, teacher):
