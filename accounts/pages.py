@@ -1,0 +1,31 @@
+"""Server-rendered account pages: the login form and the role-aware landing page."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+
+
+def staff_home_url() -> str:
+    """Teachers and admins land on the teacher dashboard (built by its own issue)."""
+    try:
+        return reverse("teacher-dashboard")
+    except NoReverseMatch:
+        return "/teacher/"
+
+
+@login_required
+def home(request):
+    """`/`: students go to their sessions, teachers and admins to the dashboard."""
+    if request.user.is_student:
+        return redirect("student-sessions")
+    return redirect(staff_home_url())
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5): a link or a prefetch cannot log anyone out."""

@@ -1,0 +1,136 @@
+// The local outbox: every event the student makes waits here (in localStorage, keyed by
+// session and user) until the server acknowledges its event_id. Nothing is lost offline or on reload.
+
+const VERSION = 1;
+
+/** A fresh event id: crypto.randomUUID where the page is a secure context, else a v4 UUID by hand. */
+export function newEventId() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") {
+    return globalThis.crypto.randomUUID();
+  }
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function outboxKey(sessionId, userId) {
+  return `ielts.outbox.v${VERSION}.session-${sessionId}.user-${userId}`;
+}
+
+/** Events superseded by a newer one of the same type need not be replayed (only the position is). */
+const SUPERSEDED_BY_NEXT = new Set(["progress_update"]);
+
+export class Outbox {
+  constructor(key, storage = globalThis.localStorage) {
+    this.key = key;
+    this.storage = storage;
+    this.entries = this.#load();
+    this.listeners = new Set();
+    this.persistent = true;
+  }
+
+  #load() {
+    try {
+      const raw = this.storage.getItem(this.key);
+      const stored = raw ? JSON.parse(raw) : null;
+      return stored && Array.isArray(stored.entries) ? stored.entries : [];
+    } catch {
+      return [];
+    }
+  }
+
+  #save() {
+    try {
+      if (this.entries.length) {
+        this.storage.setItem(this.key, JSON.stringify({ v: VERSION, entries: this.entries }));
+      } else {
+        this.storage.removeItem(this.key);
+      }
+      this.persistent = true;
+    } catch (error) {
+      // Storage full or disabled: the events stay in memory and are still sent; a reload would lose them.
+      this.persistent = false;
+      console.warn("outbox: could not persist", error);
+    }
+    for (const listener of this.listeners) listener(this);
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+
+  /** Queue an event; returns the entry (its event_id is what the server acknowledges). */
+  add(type, data, extra = {}) {
+    const entry = { event_id: newEventId(), type, data, created_at: Date.now(), ...extra };
+    if (SUPERSEDED_BY_NEXT.has(type)) {
+      this.entries = this.entries.filter((e) => e.type !== type);
+    }
+    this.entries.push(entry);
+    this.#save();
+    return entry;
+  }
+
+  get(eventId) {
+    return this.entries.find((e) => e.event_id === eventId) || null;
+  }
+
+  /** The server has the event: remove it. Returns the removed entry, or null if it was not (or no longer) here. */
+  ack(eventId) {
+    const entry = this.get(eventId);
+    if (!entry) return null;
+    this.entries = this.entries.filter((e) => e !== entry);
+    this.#save();
+    return entry;
+  }
+
+  /** Drop an event the server refused for good (it would never be accepted). */
+  drop(eventId) {
+    return this.ack(eventId);
+  }
+
+  /** A highlight got its server id: removals queued for it (by reference) can now be sent. */
+  resolveHighlight(eventId, highlightId) {
+    let changed = false;
+    for (const entry of this.entries) {
+      if (entry.type === "highlight_removed" && entry.data.ref === eventId) {
+        entry.data = { highlight_id: highlightId };
+        changed = true;
+      }
+    }
+    if (changed) this.#save();
+  }
+
+  /** The highlight event was refused: its queued removal has nothing to remove. */
+  dropHighlightRefs(eventId) {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => !(e.type === "highlight_removed" && e.data.ref === eventId));
+    if (this.entries.length !== before) this.#save();
+  }
+
+  clear() {
+    this.entries = [];
+    this.#save();
+  }
+
+  pending() {
+    return this.entries.slice();
+  }
+
+  get size() {
+    return this.entries.length;
+  }
+
+  /** Entries that change what a teacher would count as the student's work (not positions or violations). */
+  get workSize() {
+    return this.entries.filter((e) => e.type !== "progress_update" && e.type !== "tab_violation").length;
+  }
+}
+
+/** What goes on the wire: the contract's message. A removal waiting for its highlight id is not ready yet. */
+export function wireMessage(entry) {
+  if (entry.type === "highlight_removed" && entry.data.highlight_id == null) return null;
+  return { type: entry.type, data: entry.data, event_id: entry.event_id };
+}

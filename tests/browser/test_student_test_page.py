@@ -1,0 +1,544 @@
+"""The student's test page in a real Chromium against a real daphne server: waiting room, the test,
+offline work, reload, time-up. Every check looks at the page and at what the server holds (API + DB).
+"""
+
+import json
+import os
+import re
+import shutil
+import struct
+from pathlib import Path
+
+import httpx
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCREENSHOT = BASE_DIR / "docs" / "img" / "student-test.png"
+WAIT_MS = 15000
+
+# A small paper with every question type, a passage in paragraphs and one with a character outside
+# the BMP (the server counts code points, the browser UTF-16 units).
+PAPER = {
+    "title": "Academic Reading: Trade and materials",
+    "module": "ACADEMIC_READING",
+    "time_limit_minutes": 60,
+    "passages": [
+        {
+            "title": "The history of glass",
+            "text": (
+                "Glass is one of the oldest materials made by people.\n\n"
+                "Early makers melted sand with plant ash, and the first vessels were small and precious. For "
+                "centuries the craft stayed close to the rivers where both could be found, and the secrets of the "
+                "furnace passed from parent to child.\n\n"
+                "By Roman times, blowing glass had made it cheap enough for ordinary households. A bottle that "
+                "once took days to shape could be made in minutes, and glass began to travel along the same roads "
+                "as wine, oil and salt."
+            ),
+            "questions": [
+                {"number": 1, "type": "TRUE_FALSE_NOT_GIVEN", "prompt": "Glass was first made in Egypt.",
+                 "options": [], "answers": ["NOT GIVEN"], "word_limit": None},
+                {"number": 2, "type": "MULTIPLE_CHOICE", "prompt": "What did early makers melt with sand?",
+                 "options": ["A  copper", "B  plant ash", "C  salt"], "answers": ["B"], "word_limit": None},
+            ],
+        },
+        {
+            "title": "Salt roads",
+            "text": (
+                "Across the desert 🌍 caravans of camels carried salt south to Timbuktu, "
+                "where it was traded for gold."
+            ),
+            "questions": [
+                {"number": 3, "type": "SENTENCE_COMPLETION", "prompt": "Salt was carried by caravans of ______.",
+                 "options": [], "answers": ["camels"], "word_limit": 2},
+                {"number": 4, "type": "SHORT_ANSWER", "prompt": "Where was salt traded for gold?",
+                 "options": [], "answers": ["Timbuktu"], "word_limit": 1},
+            ],
+        },
+        {
+            "title": "Wool and weather",
+            "text": "Wool keeps its warmth when wet. Many writers think it is the finest fibre of all.",
+            "questions": [
+                {"number": 5, "type": "MATCHING", "prompt": "Which sentence says wool stays warm when wet?",
+                 "options": ["A  the first sentence", "B  the second sentence"], "answers": ["A"],
+                 "word_limit": None},
+                {"number": 6, "type": "YES_NO_NOT_GIVEN", "prompt": "The writer believes wool is the best fibre.",
+                 "options": [], "answers": ["NOT GIVEN"], "word_limit": None},
+            ],
+        },
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_orm_beside_playwright():
+    """pytest-playwright's sync API runs an event loop for the session: the ORM (and the test database's
+    set-up, when the browser tests run alone) must be told it is fine. Session-scoped and autouse so it
+    comes before both; browser tests run last, so nothing after them loses Django's check."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def classroom(transactional_db, make_user):
+    """A teacher, a class of two students, and a way to make a session of the paper (waiting room not open)."""
+    from classes.services import class_create
+    from exams.services import test_create
+    from sessions_app.services import class_enrol, session_create
+
+    teacher = make_user("TEACHER", username="tess", first_name="Tess", last_name="Teacher")
+    student = make_user("STUDENT", username="amira", first_name="Amira", last_name="Haddad")
+    other = make_user("STUDENT", username="ben", first_name="Ben", last_name="Okafor")
+    klass = class_create(name="Beacon 31", created_by=teacher)
+    for someone in (student, other):
+        class_enrol(school_class=klass, student=someone)
+
+    def make_session(minutes=60):
+        paper = test_create(**{**PAPER, "time_limit_minutes": minutes}, created_by=teacher)
+        return session_create(
+            school_class=klass, test=paper, title="Monday mock", scheduled_at=timezone.now(), created_by=teacher
+        )
+
+    return {"teacher": teacher, "student": student, "make_session": make_session}
+
+
+class Server:
+    """The live server seen from outside, through the API with the teacher's JWT. The teacher's actions
+    go through it (not the services in this process) so their messages are published inside the server."""
+
+    def __init__(self, daphne, teacher):
+        self.url = daphne.url
+        token = httpx.post(f"{self.url}/api/v1/auth/token", json={"username": teacher.username, "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        self.headers = {"Authorization": f"Bearer {token.json()['access']}"}
+
+    def post(self, path):
+        return httpx.post(f"{self.url}/api/v1{path}", headers=self.headers, timeout=10)
+
+    def get(self, path):
+        response = httpx.get(f"{self.url}/api/v1{path}", headers=self.headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def open_room(self, session):
+        response = self.post(f"/sessions/{session.pk}/start-waiting")
+        assert response.status_code == 200, response.text
+
+    def attempt(self, session, student):
+        from attempts.models import Attempt
+
+        return self.get(f"/attempts/{Attempt.objects.get(session=session, student=student).pk}")
+
+
+def wait_until(predicate, timeout=10.0, message="condition"):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def login(page, url, username):
+    page.goto(f"{url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{url}/my-sessions/")
+
+
+def student_connected(session, student):
+    from sessions_app.models import Participant
+
+    return Participant.objects.get(session=session, student=student).is_connected
+
+
+def start_test(page, server, session, student):
+    """The student waits in the room; the teacher starts through the live server's API."""
+    page.goto(f"{server.url}/sessions/{session.pk}/test/")
+    expect(page.locator("#screen-waiting")).to_be_visible()
+    expect(page.locator("#waiting-message")).to_contain_text("teacher starts it")
+    wait_until(lambda: student_connected(session, student), message="the student's connection")
+    response = server.post(f"/sessions/{session.pk}/start")
+    assert response.status_code == 200, response.text
+    expect(page.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#timer")).to_have_text(re.compile(r"^\d+:\d\d$"))
+
+
+def questions_of(session):
+    return {q.number: q for q in session.test.questions.all()}
+
+
+def passages_of(session):
+    return list(session.test.passages.order_by("order"))
+
+
+def answer_all(page, q):
+    page.locator(f"#question-{q[1].pk}").get_by_label("NOT GIVEN").check()
+    page.locator(f"#question-{q[2].pk}").get_by_label("plant ash").check()
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    page.locator(f"#answer-{q[3].pk}").fill("camels")
+    page.locator(f"#answer-{q[4].pk}").fill("Timbuktu")
+    page.locator(f"#answer-{q[4].pk}").press("Tab")  # blur: the text answer is sent at once
+    page.get_by_role("tab", name=re.compile("Part 3")).click()
+    page.locator(f"#question-{q[5].pk}").get_by_label("the first sentence").check()
+    page.locator(f"#question-{q[6].pk}").get_by_label("YES").check()
+
+
+def drag_select(page, passage, start, end):
+    """Select passage characters [start, end) (UTF-16 offsets) with the mouse, as a student would."""
+    box = page.evaluate(
+        """([id, start, end]) => {
+            const el = document.getElementById(id);
+            const point = (offset) => {
+                const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    if (offset <= node.data.length) return [node, offset];
+                    offset -= node.data.length;
+                }
+            };
+            const range = document.createRange();
+            range.setStart(...point(start));
+            range.setEnd(...point(end));
+            const rects = range.getClientRects();
+            const first = rects[0], last = rects[rects.length - 1];
+            const middle = (rect) => rect.top + rect.height / 2;
+            return {x1: first.left + 1, y1: middle(first), x2: last.right - 1, y2: middle(last)};
+        }""",
+        [f"passage-text-{passage.pk}", start, end],
+    )
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=8)
+    page.mouse.up()
+
+
+def utf16_index(text, python_index):
+    return len(text[:python_index].encode("utf-16-le")) // 2
+
+
+def events_of(session, student, event_type):
+    from attempts.models import AttemptEvent
+
+    return list(
+        AttemptEvent.objects.filter(attempt__session=session, attempt__student=student, type=event_type).order_by(
+            "created_at", "id"
+        )
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+# ---------------------------------------------------------------------------------------------- the tests
+
+
+def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, classroom, tmp_path):
+    session = classroom["make_session"]()
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1"), classroom["teacher"])
+    server.open_room(session)
+    q, passages = questions_of(session), passages_of(session)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    login(page, server.url, student.username)
+    open_now = page.locator("section", has=page.get_by_role("heading", name="Open now"))
+    expect(open_now).to_contain_text("Monday mock")
+    open_now.get_by_role("link", name=re.compile("Enter the waiting room")).click()
+    start_test(page, server, session, student)
+
+    # The paper arrived only now, and without a key anywhere in the page.
+    config = json.loads(page.locator("#student-test-config").text_content())
+    assert [p["text"] for p in config["passages"]] == [p.text for p in passages]
+    assert "answers" not in json.dumps(config["questions"])
+    expect(page.get_by_role("tab", name=re.compile("Part 1"))).to_have_attribute("aria-selected", "true")
+    expect(page.locator(f"#question-{q[3].pk} .word-limit")).to_have_text("NO MORE THAN TWO WORDS")
+    expect(page.locator(f"#question-{q[4].pk} .word-limit")).to_have_text("ONE WORD ONLY")
+
+    answer_all(page, q)
+    nav = {n: page.locator(f'.nav-q[data-number="{n}"]') for n in q}
+    for n in q:
+        expect(nav[n]).to_have_class(re.compile(r"\banswered\b"))
+    wait_until(lambda: len(server.attempt(session, student)["answers"]) == 6, message="six answers on the server")
+    held = {a["question_id"]: a["answer"] for a in server.attempt(session, student)["answers"]}
+    assert held == {q[1].pk: "NOT GIVEN", q[2].pk: "B", q[3].pk: "camels", q[4].pk: "Timbuktu", q[5].pk: "A",
+                    q[6].pk: "YES"}  # fmt: skip
+    assert server.attempt(session, student)["current_passage_index"] == 2
+
+    # Highlight by selecting text with the mouse, in the passage with a character outside the BMP.
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    salt = passages[1]
+    start = salt.text.index("camels")
+    drag_select(page, salt, utf16_index(salt.text, start), utf16_index(salt.text, start + len("camels")))
+    mark = page.locator(f"#passage-text-{salt.pk} mark")
+    expect(mark).to_have_text("camels")
+    highlights = wait_until(lambda: server.attempt(session, student)["highlights"], message="the highlight")
+    assert [(h["passage_id"], h["text"], h["position_start"], h["position_end"]) for h in highlights] == [
+        (salt.pk, "camels", start, start + len("camels"))
+    ]
+    assert page.locator(f"#passage-text-{salt.pk}").text_content() == salt.text
+    expect(mark).not_to_have_class(re.compile("pending"))  # the ack gave it its id
+
+    # A second one in the first passage, across a paragraph break, selected by keyboard and the button.
+    page.get_by_role("tab", name=re.compile("Part 1")).click()
+    glass = passages[0]
+    g_start, g_end = glass.text.index("by people"), glass.text.index("Early makers") + len("Early makers")
+    page.evaluate(
+        """([id, start, end]) => {
+            const node = document.getElementById(id).firstChild;
+            getSelection().setBaseAndExtent(node, start, node, end);
+        }""",
+        [f"passage-text-{glass.pk}", g_start, g_end],
+    )
+    page.get_by_role("button", name="Highlight selection").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#passage-text-{glass.pk} mark")).to_have_text(glass.text[g_start:g_end])
+    wait_until(lambda: len(server.attempt(session, student)["highlights"]) == 2, message="second highlight")
+
+    # Remove the first one by clicking it.
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    page.locator(f"#passage-text-{salt.pk} mark").click()
+    expect(page.locator(f"#passage-text-{salt.pk} mark")).to_have_count(0)
+    wait_until(
+        lambda: [h["text"] for h in server.attempt(session, student)["highlights"]] == [glass.text[g_start:g_end]],
+        message="the highlight removed on the server",
+    )
+    assert [e.data["highlight_id"] for e in events_of(session, student, "highlight_removed")] == [highlights[0]["id"]]
+
+    # Flag a question for review: its number becomes a circle in the navigator.
+    page.locator(f"#question-{q[4].pk} .flag-button").click()
+    expect(page.locator(f"#question-{q[4].pk} .flag-button")).to_have_attribute("aria-pressed", "true")
+    expect(nav[4]).to_have_class(re.compile(r"\bflagged\b"))
+    assert page.evaluate("getComputedStyle(document.querySelector('.nav-q.flagged')).borderRadius") == "50%"
+    wait_until(lambda: server.attempt(session, student)["flagged_question_ids"] == [q[4].pk], message="the flag")
+
+    # Moving through the navigator is progress the teacher sees.
+    nav[3].click()
+    expect(page.locator(f"#answer-{q[3].pk}")).to_be_focused()
+    wait_until(
+        lambda: (lambda a: (a["current_passage_index"], a["current_question_index"]) == (1, 2))(
+            server.attempt(session, student)
+        ),
+        message="progress on the server",
+    )
+
+    # The screenshot for the README, at 1280×800 (written to docs/img when missing or UPDATE_SCREENSHOTS=1).
+    page.get_by_role("tab", name=re.compile("Part 1")).click()
+    page.locator(f"#question-{q[2].pk} .flag-button").click()
+    page.locator(f"#question-{q[2].pk}").get_by_label("plant ash").focus()
+    shot = tmp_path / "student-test.png"
+    page.screenshot(path=str(shot))
+    assert png_size(shot) == (1280, 800)
+    if os.environ.get("UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, SCREENSHOT)
+
+    # Leaving the page: another tab comes to the front, then the window loses focus to another app.
+    page.evaluate(
+        """() => {
+            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+            Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    expect(page.locator("#banner")).to_contain_text("You left the test page")
+    page.wait_for_timeout(1100)
+    page.evaluate("window.dispatchEvent(new Event('blur'))")
+    wait_until(
+        lambda: [v["type"] for v in server.attempt(session, student)["violations"]] == ["TAB_SWITCH", "WINDOW_BLUR"],
+        message="two violations",
+    )
+
+    # Submit: the dialog lists what is flagged; the finished screen shows the marked result.
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    page.locator(f"#answer-{q[3].pk}").fill("")  # clear one: it is listed as unanswered
+    page.get_by_role("button", name="Submit test").click()
+    dialog = page.locator("#submit-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("You have answered 5 of 6 questions.")
+    expect(dialog.locator("#submit-unanswered")).to_contain_text("3")
+    expect(dialog.locator("#submit-flagged")).to_contain_text("2, 4")
+    dialog.get_by_role("button", name="Submit answers").click()
+    expect(page.locator("#screen-finished")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#finished-title")).to_have_text("Test submitted")
+    body = server.attempt(session, student)
+    assert body["status"] == "SUBMITTED"
+    assert body["score"] == 4  # 1, 2, 4, 5 right; 3 cleared; 6 wrong
+    assert {a["question_id"] for a in body["answers"]} == {q[n].pk for n in (1, 2, 4, 5, 6)}
+    expect(page.locator("#finished-result")).to_contain_text(f"Score 4 out of 6 · Band {body['band']:.1f}")
+
+
+def test_offline_answers_wait_on_the_device_and_reach_the_server_exactly_once(page, context, daphne_servers, classroom):
+    session = classroom["make_session"]()
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1"), classroom["teacher"])
+    q = questions_of(session)
+
+    # Too early: the page says so and connects by itself once the teacher opens the waiting room.
+    login(page, server.url, student.username)
+    page.goto(f"{server.url}/sessions/{session.pk}/test/")
+    expect(page.locator("#waiting-message")).to_contain_text("not open yet")
+    server.open_room(session)
+    expect(page.locator("#waiting-message")).to_contain_text("teacher starts it", timeout=WAIT_MS)
+    start_test(page, server, session, student)
+
+    page.locator(f"#question-{q[1].pk}").get_by_label("TRUE", exact=True).check()
+    wait_until(lambda: server.attempt(session, student)["answers"], message="the first answer")
+
+    context.set_offline(True)
+    expect(page.locator("#banner")).to_contain_text("You are offline. Keep working")
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "offline")
+    page.locator(f"#question-{q[2].pk}").get_by_label("salt").check()
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    page.locator(f"#answer-{q[3].pk}").fill("camels")
+    page.locator(f"#answer-{q[4].pk}").fill("Timbuktu")
+    page.locator(f"#answer-{q[4].pk}").press("Tab")
+    for n in (1, 2, 3, 4):
+        expect(page.locator(f'.nav-q[data-number="{n}"]')).to_have_class(re.compile(r"\banswered\b"))
+    expect(page.locator("#banner")).to_contain_text("waiting to be sent")
+    page.wait_for_timeout(1000)
+    assert [a["question_id"] for a in server.attempt(session, student)["answers"]] == [q[1].pk]
+    stored = page.evaluate(
+        "() => Object.entries(localStorage).filter(([k]) => k.startsWith('ielts.outbox')).map(([, v]) => JSON.parse(v))"
+    )
+    assert [e["data"]["answer"] for e in stored[0]["entries"] if e["type"] == "answer_submitted"] == [
+        "C", "camels", "Timbuktu"
+    ]  # fmt: skip
+
+    context.set_offline(False)
+    expect(page.locator("#conn-text")).to_have_text("Connected · all saved", timeout=WAIT_MS)
+    expect(page.locator("#banner-region")).to_be_empty()
+    held = {a["question_id"]: a["answer"] for a in server.attempt(session, student)["answers"]}
+    assert held == {q[1].pk: "TRUE", q[2].pk: "C", q[3].pk: "camels", q[4].pk: "Timbuktu"}
+    sent = sorted(e.data["question_id"] for e in events_of(session, student, "answer_submitted"))
+    assert sent == sorted(q[n].pk for n in (1, 2, 3, 4))  # each exactly once
+    assert page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('ielts.outbox'))") == []
+
+
+def test_a_reload_mid_test_restores_answers_highlights_flags_position_and_time(page, daphne_servers, classroom):
+    session = classroom["make_session"]()
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1"), classroom["teacher"])
+    server.open_room(session)
+    q, passages = questions_of(session), passages_of(session)
+
+    # The WebSocket goes through a relay that can lose the student's answers on the way (as a dying
+    # connection would), so one answer is still only on the device when the page reloads.
+    relay = {"drop_answers": False}
+
+    def route(ws):
+        to_server = ws.connect_to_server()
+
+        def forward(message):
+            if relay["drop_answers"] and '"answer_submitted"' in str(message):
+                return
+            to_server.send(message)
+
+        ws.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/ws$"), route)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, server.url, student.username)
+    start_test(page, server, session, student)
+
+    page.locator(f"#question-{q[1].pk}").get_by_label("FALSE").check()
+    page.locator(f"#question-{q[2].pk} .flag-button").click()
+    glass = passages[0]
+    start = glass.text.index("oldest materials")
+    drag_select(page, glass, start, start + len("oldest materials"))
+    page.get_by_role("tab", name=re.compile("Part 2")).click()
+    page.locator(f"#answer-{q[3].pk}").fill("camels")
+    page.locator(f"#answer-{q[4].pk}").focus()
+    wait_until(
+        lambda: (lambda a: len(a["answers"]) == 2 and a["highlights"] and a["flagged_question_ids"]
+                 and (a["current_passage_index"], a["current_question_index"]) == (1, 3))(
+            server.attempt(session, student)
+        ),
+        message="the work so far on the server",
+    )  # fmt: skip
+
+    relay["drop_answers"] = True
+    page.locator(f"#answer-{q[4].pk}").fill("Timbuktu")
+    page.locator(f"#answer-{q[4].pk}").press("Tab")
+    expect(page.locator("#conn-text")).to_have_text("Saving… (1)")
+    page.wait_for_timeout(500)
+    assert len(server.attempt(session, student)["answers"]) == 2  # the server never heard it
+    before = page.locator("#timer").text_content()
+
+    relay["drop_answers"] = False
+    page.reload()
+    expect(page.locator("#screen-test")).to_be_visible()
+    expect(page.get_by_role("tab", name=re.compile("Part 2"))).to_have_attribute("aria-selected", "true")
+    expect(page.locator('.nav-q[data-number="4"]')).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator(f"#answer-{q[4].pk}")).to_have_value("Timbuktu")
+    expect(page.locator(f"#answer-{q[3].pk}")).to_have_value("camels")
+    expect(page.locator(f"#question-{q[1].pk}").get_by_label("FALSE")).to_be_checked()
+    expect(page.locator(f"#question-{q[2].pk} .flag-button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('.nav-q[data-number="2"]')).to_have_class(re.compile(r"\bflagged\b"))
+    expect(page.locator(f"#passage-text-{glass.pk} mark")).to_have_text("oldest materials")
+    after = page.locator("#timer").text_content()
+    to_seconds = lambda text: int(text.split(":")[0]) * 60 + int(text.split(":")[1])  # noqa: E731
+    assert 0 <= to_seconds(before) - to_seconds(after) <= 5
+    expect(page.locator("#conn-text")).to_have_text("Connected · all saved", timeout=WAIT_MS)
+    held = {a["question_id"]: a["answer"] for a in server.attempt(session, student)["answers"]}
+    assert held == {q[1].pk: "FALSE", q[3].pk: "camels", q[4].pk: "Timbuktu"}
+    assert len([e for e in events_of(session, student, "answer_submitted") if e.data["question_id"] == q[4].pk]) == 1
+    assert len(server.attempt(session, student)["highlights"]) == 1  # restored, not sent again
+
+    # The layout: side by side at 1280×800; passage above questions on a tablet held upright.
+    def box(selector):
+        return page.locator(f".part:not([hidden]) {selector}").bounding_box()
+
+    assert box(".passage-pane")["x"] + box(".passage-pane")["width"] <= box(".questions-pane")["x"] + 1
+    page.set_viewport_size({"width": 820, "height": 1180})
+    passage_box, questions_box = box(".passage-pane"), box(".questions-pane")
+    assert passage_box["y"] + passage_box["height"] <= questions_box["y"] + 1
+    assert questions_box["width"] > 700
+    nav = page.locator(".navigator").bounding_box()
+    assert nav["y"] + nav["height"] <= 1180
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+
+
+def test_time_up_ends_the_test_in_the_browser(page, context, daphne_servers, classroom):
+    session = classroom["make_session"](minutes=2)  # 2 paper minutes of 6 seconds: 12 s
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1", IELTS_SECONDS_PER_MINUTE=6, SESSION_GRACE_SECONDS=3), classroom["teacher"])
+    server.open_room(session)
+    q = questions_of(session)
+    login(page, server.url, student.username)
+    start_test(page, server, session, student)
+
+    expect(page.locator("#timer-box")).to_have_class(re.compile(r"\bwarning\b"))  # the last 10 (and 5) minutes
+    expect(page.locator("#announcer")).to_have_text("5 minutes remaining.")
+    page.locator(f"#question-{q[1].pk}").get_by_label("NOT GIVEN").check()
+    context.set_offline(True)  # in the last 2 minutes, offline: answers not received by the end cannot count
+    expect(page.locator("#banner")).to_contain_text("cannot count")
+    context.set_offline(False)
+    expect(page.locator("#conn-text")).to_have_text("Connected · all saved", timeout=WAIT_MS)
+
+    expect(page.locator("#timeup-notice")).to_be_visible(timeout=WAIT_MS)  # the local countdown reached 0
+    expect(page.locator(f"#question-{q[1].pk}").get_by_label("TRUE", exact=True)).to_be_disabled()
+    expect(page.locator("#timer")).to_have_text("0:00")
+    expect(page.locator("#screen-finished")).to_be_visible(timeout=WAIT_MS)  # session_completed TIME_UP
+    expect(page.locator("#finished-title")).to_have_text("Time is up")
+    body = server.attempt(session, student)
+    assert body["status"] == "SUBMITTED" and body["score"] == 1
+    expect(page.locator("#finished-result")).to_contain_text("Score 1 out of 6")
+    assert server.get(f"/sessions/{session.pk}")["status"] == "COMPLETED"
