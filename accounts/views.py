@@ -34,6 +34,12 @@ class LoginRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
+    def get_ident(self, request):
+        # Without NUM_PROXIES set, DRF would trust a client's own X-Forwarded-For: anyone could dodge the limit.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR")
+        return super().get_ident(request)
+
 
 @extend_schema(tags=["auth"], responses={200: TokenPairSerializer})
 class TokenObtainView(TokenObtainPairView):

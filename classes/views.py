@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import IsStaffMember
 from classes.models import Class
-from classes.selectors import classes_visible_to
+from classes.selectors import class_loaded, classes_visible_to
 from classes.serializers import ClassSerializer, ClassWriteSerializer, EnrolmentSerializer
 from classes.services import class_create, class_update
 from ielts_site.errors import InvalidInput
@@ -31,7 +31,8 @@ class ClassViewSet(
         return classes_visible_to(self.request.user)
 
     def _detail(self, school_class, status_code=status.HTTP_200_OK):
-        return Response(ClassSerializer(self.get_queryset().get(pk=school_class.pk)).data, status=status_code)
+        # Not through the visibility filter: a teacher may have just removed themselves from the class.
+        return Response(ClassSerializer(class_loaded(school_class.pk)).data, status=status_code)
 
     @extend_schema(request=ClassWriteSerializer, responses={201: ClassSerializer})
     def create(self, request):

@@ -157,3 +157,15 @@ def test_a_rest_answer_reaches_teachers_as_the_websocket_one_does(
         assert "attempt_submitted" in types
     finally:
         async_to_sync(layer.group_discard)(teachers_group(running_session.pk), channel)
+
+
+def test_attempt_body_is_the_rest_body(attempt, students, questions):
+    """`attempts.selectors.attempt_body` (WebSocket state sync, pages) gives the same body as REST."""
+    from attempts.selectors import attempt_body
+
+    api(students[0]).post(f"{API}/attempts/{attempt.pk}/answers", {"question_id": questions[1].pk, "answer": "x"})
+    rest = api(students[0]).get(f"{API}/attempts/{attempt.pk}").json()
+    body = attempt_body(attempt)
+    assert list(body) == ATTEMPT_FIELDS
+    assert {**body, "server_now": None} == {**rest, "server_now": None}
+    assert body == attempt_body(attempt.pk) | {"server_now": body["server_now"]}

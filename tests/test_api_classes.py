@@ -135,3 +135,12 @@ def test_unenrol_abandons_an_open_attempt(teacher, running_session, students):
     )
     attempt.refresh_from_db()
     assert attempt.status == "ABANDONED"
+
+
+def test_a_teacher_who_hands_the_class_over_gets_the_new_body_then_loses_access(teacher, school_class, make_user):
+    successor = make_user("TEACHER", username="successor")
+    url = f"{API}/classes/{school_class.pk}"
+    response = api(teacher).patch(url, {"teacher_ids": [successor.pk]})
+    assert response.status_code == 200 and response.json()["teacher_ids"] == [successor.pk]
+    assert_error(api(teacher).get(url), 404)
+    assert api(successor).get(url).status_code == 200
