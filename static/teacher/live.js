@@ -153,7 +153,7 @@ function statusText(student) {
     case "SUBMITTED":
       return student.score === null || student.score === undefined
         ? "Submitted"
-        : `Submitted · ${student.score}/${config.questionCount} · band ${formatBand(student.band)}`;
+        : `✓ ${student.score}/${config.questionCount} · ${formatBand(student.band)}`;
     case "ABANDONED":
       return "Abandoned";
     case "IN_PROGRESS":
@@ -197,6 +197,10 @@ function renderCard(student) {
   });
   put(card, "status", statusText(student), (text) => {
     parts.status.textContent = text;
+    parts.status.title =
+      student.attemptStatus === "SUBMITTED" && student.score !== null && student.score !== undefined
+        ? `Submitted: ${student.score} of ${config.questionCount} correct, band ${formatBand(student.band)}`
+        : text;
   });
   put(card, "attemptStatus", student.attemptStatus || "NONE", (value) => {
     root.dataset.attemptStatus = value;
@@ -211,7 +215,7 @@ function renderCard(student) {
   const position =
     student.passageIndex === null || student.passageIndex === undefined
       ? "–"
-      : `Passage ${student.passageIndex + 1} · Q${student.questionIndex + 1}`;
+      : `P${student.passageIndex + 1} · Q${student.questionIndex + 1}`;
   put(card, "position", position, (text) => {
     parts.position.textContent = text;
   });
@@ -330,10 +334,11 @@ function formatRemaining(ms) {
 function tick() {
   const { status, ends_at: endsAt } = state.session;
   let text;
-  let level = "";
+  let level = "idle";
   if (status === "IN_PROGRESS" && endsAt) {
     const remaining = Date.parse(endsAt) - (Date.now() + state.clockOffsetMs);
     text = remaining > 0 ? formatRemaining(remaining) : "Time up";
+    level = "";
     if (remaining <= 5 * 60 * 1000) level = "last5";
     else if (remaining <= 10 * 60 * 1000) level = "last10";
   } else {
@@ -356,7 +361,12 @@ function feedItem(kind, text, { studentId = null, timestamp = null, minor = fals
   const time = document.createElement("time");
   const moment = timestamp ? new Date(timestamp) : new Date(Date.now() + state.clockOffsetMs);
   time.dateTime = moment.toISOString();
-  time.textContent = moment.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  time.textContent = moment.toLocaleTimeString(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  });
   const body = document.createElement("span");
   body.textContent = text;
   item.append(time, " ", body);
@@ -554,7 +564,10 @@ function truncate(text, length) {
 
 let replayBuffer = null; // events received while a snapshot is loading
 
+const counters = { messages: 0, opened: 0 };
+
 function handleMessage(message) {
+  counters.messages += 1;
   const handler = handlers[message.type];
   if (!handler) return; // the contract: ignore types we do not know
   if (replayBuffer) replayBuffer.push(message);
@@ -712,6 +725,7 @@ async function connect() {
   ws.addEventListener("open", () => {
     if (socket !== ws) return;
     attempt = 0;
+    counters.opened += 1;
     lastHeard = Date.now();
     showLink("live", "Live");
     startHeartbeat();
@@ -810,6 +824,7 @@ for (const button of document.querySelectorAll(".controls [data-action]")) {
 
 window.liveMonitor = {
   state,
+  counters,
   refresh,
   get socket() {
     return socket;
