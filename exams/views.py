@@ -10,7 +10,7 @@ from accounts.permissions import IsStaffMember
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestSerializer
 from exams.services import test_create
-from sessions_app.selectors import tests_open_to_student
+from sessions_app.selectors import papers_open_to_student
 
 
 def _with_content(tests):
@@ -35,7 +35,7 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Test.objects.none()
         if user.is_staff_member:
             return _with_content(Test.objects.all())
-        return _with_content(tests_open_to_student(user))
+        return _with_content(papers_open_to_student(user))
 
     def get_serializer_class(self):
         if self.request.user.is_authenticated and not self.request.user.is_staff_member:
