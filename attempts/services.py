@@ -123,6 +123,8 @@ def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str
         answer = ""
     if not isinstance(answer, str):
         raise InvalidInput("answer must be text.", code="invalid")
+    if "\x00" in answer:
+        raise InvalidInput("answer must not contain NUL characters.", code="invalid")
     if len(answer) > MAX_ANSWER_CHARS:
         raise InvalidInput(f"answer is longer than {MAX_ANSWER_CHARS} characters.", code="too_long")
     question = _question(attempt, question_id)
@@ -179,7 +181,7 @@ def attempt_highlight(
     passage = attempt.test.passages.filter(pk=_as_id(passage_id, "passage_id")).first()
     if passage is None:
         raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text.strip() or "\x00" in text:
         raise InvalidInput("text must be the highlighted text.", code="invalid")
     for name, value in (("position_start", position_start), ("position_end", position_end)):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -118,6 +118,8 @@ def test_events_without_an_id_are_each_applied(attempt):
         (services.attempt_answer, {"question_id": None, "answer": "x"}, "invalid"),
         (services.attempt_answer, {"answer": 5}, "invalid"),
         (services.attempt_answer, {"answer": "x" * 2001}, "too_long"),
+        (services.attempt_answer, {"answer": "nul\x00byte"}, "invalid"),
+        (services.attempt_highlight, {"text": "nul\x00"}, "invalid"),
         (services.attempt_record_violation, {"violation_type": "SNEEZE"}, "invalid"),
         (services.attempt_flag, {"flagged": "yes"}, "invalid"),
         (services.attempt_progress, {"passage_index": 2, "question_index": 0}, "out_of_range"),
