@@ -3,7 +3,9 @@
 daphne has no ASGI lifespan, so `start_clock_lazily` starts the loop on the first request or
 connection a process serves. Several processes may run it at once: `session_complete_if_due`
 claims a session with a conditional UPDATE, so each session completes (and announces it) once.
-The same loop beats this process's heart and sweeps dead processes' presence.
+The same loop beats this process's heart and sweeps dead processes' presence. On SIGTERM
+daphne's reactor shuts down; before it does, the clock lets the database thread finish its work
+(whose publishes need the event loop) and drops this process's presence at once.
 
 It never starts during manage.py commands (they serve no ASGI scope), nor inside pytest unless
 `settings.SESSION_CLOCK_AUTOSTART` is True; tests call `tick()` directly instead.
@@ -11,6 +13,7 @@ It never starts during manage.py commands (they serve no ASGI scope), nor inside
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sys
 import time
@@ -57,7 +60,16 @@ class SessionClock:
         if self.running and self._task.get_loop() is loop:
             return
         self._task = loop.create_task(self._run(), name="session-clock")
+        _before_reactor_shutdown(self.shutdown)
         logger.info("session clock started", extra={"server_name": settings.SERVER_NAME or None})
+
+    async def shutdown(self) -> None:
+        """Stop the clock, wait for the database thread to drain, and leave: students here go offline now."""
+        await self.stop()
+        try:
+            await asyncio.wait_for(database_sync_to_async(process.leave)(), timeout=5)
+        except Exception:  # shutting down anyway: the restart or the other processes' sweep will clean up
+            logger.exception("server process could not leave cleanly")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -83,6 +95,24 @@ class SessionClock:
 
 
 clock = SessionClock()
+_shutdown_hooked = set()
+
+
+def _before_reactor_shutdown(coroutine_function) -> None:
+    """Under daphne (Twisted), run this before the reactor stops, while the event loop still turns."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is None or not getattr(reactor, "running", False) or id(reactor) in _shutdown_hooked:
+        return
+    from twisted.internet import defer
+
+    _shutdown_hooked.add(id(reactor))
+
+    def trigger():
+        # A fresh context: the signal may arrive while a consumer's database call holds asgiref's thread marker.
+        task = asyncio.get_event_loop().create_task(coroutine_function(), context=contextvars.Context())
+        return defer.Deferred.fromFuture(task)
+
+    reactor.addSystemEventTrigger("before", "shutdown", trigger)
 
 
 def autostart_allowed() -> bool:

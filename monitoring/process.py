@@ -14,6 +14,7 @@ from django.conf import settings
 from sessions_app.models import ServerProcess
 from sessions_app.services import (
     participant_connect,
+    server_process_forget,
     server_process_heartbeat,
     server_process_register,
     server_processes_sweep,
@@ -72,6 +73,18 @@ def sweep() -> int:
     went_offline = server_processes_sweep()
     if went_offline:
         logger.info("dead server processes swept", extra={"students_offline": went_offline})
+    return went_offline
+
+
+def leave() -> int:
+    """A clean shutdown: drop this process and the presence it holds now, rather than when the sweep notices."""
+    with _lock:
+        current, _state["server_id"] = _state["server_id"], None
+        _live.clear()
+    if current is None:
+        return 0
+    went_offline = server_process_forget(server_id=current)
+    logger.info("server process left", extra={"server_id": current, "students_offline": went_offline})
     return went_offline
 
 
