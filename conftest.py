@@ -219,6 +219,15 @@ class DaphneServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
 
+    def restart(self, timeout: float = 20.0) -> "DaphneServer":
+        """A crash and a restart: SIGKILL, then the same name on the same port (as a supervisor would)."""
+        self.kill()
+        return self.start(timeout)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.poll() is None else None
+
 
 @pytest.fixture
 def daphne_servers(transactional_db, tmp_path, settings):

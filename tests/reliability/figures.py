@@ -1,0 +1,55 @@
+"""The figures the reliability, fuzz and access tests measure, kept in one JSON file.
+
+Each test records one entry (tried / survived / lost, plus its measured figures beside their targets);
+`python -m tests.reliability.render` turns the file into docs/reliability.md. Tests assert correctness;
+times and memory are only recorded here, next to their targets.
+"""
+
+import json
+import os
+import platform
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+
+FIGURES_PATH = Path(os.environ.get("RELIABILITY_FIGURES", Path(tempfile.gettempdir()) / "ielts-reliability.json"))
+
+
+def _environment() -> dict:
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return {"database": engine, "redis": bool(os.environ.get("REDIS_URL")), "python": platform.python_version()}
+
+
+def figure(label: str, value, target: str = "", met: bool | None = None) -> dict:
+    """One measured figure: `value` beside its `target` (and whether it met it, when there is a target)."""
+    return {"label": label, "value": value, "target": target, "met": met}
+
+
+def record(key: str, *, title: str, tried: int, survived: int, lost: int, unit: str = "events", figures=(),
+           notes: str = "") -> None:  # fmt: skip
+    """Store (or replace) the entry `key`: what was tried, how much came through intact, how much was lost."""
+    data = load()
+    data[key] = {
+        "title": title,
+        "unit": unit,
+        "tried": tried,
+        "survived": survived,
+        "lost": lost,
+        "figures": list(figures),
+        "notes": notes,
+        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **_environment(),
+    }
+    FIGURES_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=FIGURES_PATH.parent, delete=False, suffix=".tmp") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+    os.replace(handle.name, FIGURES_PATH)
+
+
+def load(path: Path = FIGURES_PATH) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
