@@ -153,6 +153,13 @@ async def test_a_submitted_attempt_is_synced_on_reconnect(ws, session, students,
     assert sync["attempt"]["score"] == 0 and sync["attempt"]["submitted_at"]
 
 
+async def test_teachers_watching_a_scheduled_session_see_the_waiting_room_open(ws, session, teacher, db_call):
+    watcher = await _watch(ws, session, teacher)
+    await db_call(session_open_waiting_room, session=session)
+    assert (await watcher.recv_type("waiting_room_opened"))["session_id"] == session.pk
+    assert (await watcher.recv_type("session_status_changed"))["status"] == "WAITING_FOR_STUDENTS"
+
+
 async def test_waiting_students_hear_the_cancellation(ws, session, teacher, students, db_call):
     await db_call(session_open_waiting_room, session=session)
     socket = await _join(ws, session, students[0])

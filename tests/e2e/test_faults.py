@@ -173,3 +173,21 @@ async def _as_dict(session_id) -> dict:
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(_statuses)(session_id)
+
+
+async def test_a_process_stopped_cleanly_takes_its_students_presence_at_once(daphne_servers, session, students, opened):
+    two_processes_or_skip()
+    calm = {"SERVER_DEAD_AFTER_SECONDS": 60}  # no sweep: only the clean exit can tell
+    teacher_server = daphne_servers("web-1", **calm)
+    leaving = daphne_servers("web-2", **calm)
+    sid = session.pk
+    staff, pupils = await _open_waiting_room(teacher_server, session, students, opened)
+    watcher = opened(await Peer.open(teacher_server, sid, token=staff.access, label="teacher"))
+    opened(await Peer.open(leaving, sid, token=pupils[0].access, label="student"))
+    await watcher.until("participant_joined", student_id=students[0].pk)
+
+    stopped_at = time.monotonic()
+    leaving.stop()  # SIGTERM, as a deploy or a scale-down does
+    gone, _ = await watcher.until("participant_disconnected", timeout=5, student_id=students[0].pk)
+    assert gone["connected_count"] == 0 and time.monotonic() - stopped_at < 5
+    assert (await _as_dict(sid))[students[0].pk] == ConnectionStatus.DISCONNECTED
