@@ -42,7 +42,8 @@ def decode(text: str | None, *, max_bytes: int):
     """JSON-decode a text frame after checking its size (before decoding, so a huge frame costs nothing)."""
     if text is None:
         raise MessageRejected("Only text frames carrying JSON are accepted.", code="invalid_message")
-    if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
+    # A character is at most 4 bytes in UTF-8: most frames are judged by their length alone.
+    if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes):
         raise MessageRejected(f"A message may be at most {max_bytes} bytes.", code="message_too_large")
     try:
         return json.loads(text)
