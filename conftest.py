@@ -177,8 +177,9 @@ def tests_database_url() -> str:
 class DaphneServer:
     """A daphne process serving the test database, started and stopped like a real deployment."""
 
-    def __init__(self, *, name: str, env: dict, log_dir: Path):
+    def __init__(self, *, name: str, env: dict, log_dir: Path, args=()):
         self.name = name
+        self.args = [str(arg) for arg in args]  # extra daphne options, e.g. ("--ping-interval", 1)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -189,7 +190,8 @@ class DaphneServer:
     def start(self, timeout: float = 20.0) -> "DaphneServer":
         log = open(self.log_path, "ab")  # noqa: SIM115 — owned by the child process for its lifetime
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "ielts_site.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *self.args,
+             "ielts_site.asgi:application"],
             cwd=BASE_DIR, env={**self.env, "SERVER_NAME": self.name}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
@@ -241,8 +243,10 @@ def daphne_servers(transactional_db, tmp_path, settings):
         "PYTHONUNBUFFERED": "1",
     }
 
-    def start(name="web-1", **extra_env):
-        server = DaphneServer(name=name, env={**env, **{k: str(v) for k, v in extra_env.items()}}, log_dir=tmp_path)
+    def start(name="web-1", daphne_args=(), **extra_env):
+        server = DaphneServer(
+            name=name, env={**env, **{k: str(v) for k, v in extra_env.items()}}, log_dir=tmp_path, args=daphne_args
+        )
         started.append(server)
         return server.start()
 

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from conftest import free_port, paper_data
 
@@ -115,6 +115,9 @@ class OutboxStudent:
         self.connected = asyncio.Event()
         self._queue: asyncio.Queue | None = None
         self._stopped = False
+        self._offline = False
+        self._ws = None
+        self.refusals = 0  # handshakes the server refused (HTTP 403)
         self._task = None
 
     # the life of the connection
@@ -132,9 +135,13 @@ class OutboxStudent:
 
     async def _supervise(self):
         while not self._stopped:
+            if self._offline:
+                await asyncio.sleep(0.05)
+                continue
             url = f"{self.server.ws_url}/api/v1/sessions/{self.session_id}/ws?token={self.token}"
             try:
                 async with connect(url, origin=self.server.url, open_timeout=5, ping_interval=None) as ws:
+                    self._ws = ws
                     self.connects += 1
                     self.connect_times.append(time.monotonic())
                     # The whole outbox first, in order, then whatever is created from now on.
@@ -153,10 +160,22 @@ class OutboxStudent:
                         sender.cancel()
                         with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                             await sender
+            except InvalidStatus:
+                self.refusals += 1
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
                 pass
+            self._ws = None
             if not self._stopped:
                 await asyncio.sleep(0.2)
+
+    def go_offline(self):
+        """The network goes away: no close frame, the server just loses the TCP connection; no reconnect."""
+        self._offline = True
+        if self._ws is not None:
+            self._ws.transport.abort()
+
+    def go_online(self):
+        self._offline = False
 
     async def _send_from(self, ws, queue: asyncio.Queue):
         while True:

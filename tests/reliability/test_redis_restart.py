@@ -34,7 +34,8 @@ def private_redis(tmp_path):
     redis.stop()
 
 
-def test_redis_restart_during_fan_out(daphne_servers, make_user, private_redis):
+def test_redis_restart_during_fan_out(private_redis, daphne_servers, make_user):
+    # private_redis first: it is torn down after the servers that use it.
     needs_postgresql()
     loopback_only()
     rng = random.Random(8)
