@@ -109,7 +109,7 @@ def classroom(transactional_db, make_user):
             school_class=klass, test=paper, title="Monday mock", scheduled_at=timezone.now(), created_by=teacher
         )
 
-    return {"teacher": teacher, "student": student, "make_session": make_session}
+    return {"teacher": teacher, "student": student, "other": other, "make_session": make_session}
 
 
 class Server:
@@ -342,6 +342,7 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
     page.get_by_role("tab", name=re.compile("Part 1")).click()
     page.locator(f"#question-{q[2].pk} .flag-button").click()
     page.locator(f"#question-{q[2].pk}").get_by_label("plant ash").focus()
+    expect(page.locator("#conn-text")).to_have_text("Connected · all saved")
     shot = tmp_path / "student-test.png"
     page.screenshot(path=str(shot))
     assert png_size(shot) == (1280, 800)
@@ -385,11 +386,15 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
     expect(page.locator("#finished-result")).to_contain_text(f"Score 4 out of 6 · Band {body['band']:.1f}")
 
 
-def test_offline_answers_wait_on_the_device_and_reach_the_server_exactly_once(page, context, daphne_servers, classroom):
+def test_offline_answers_wait_on_the_device_and_reach_the_server_exactly_once(
+    page, context, browser, daphne_servers, classroom
+):
     session = classroom["make_session"]()
     student = classroom["student"]
     server = Server(daphne_servers("web-1"), classroom["teacher"])
     q = questions_of(session)
+    # This laptop's clock is an hour fast: the time left comes from the server's clock all the same.
+    page.add_init_script("(() => { const now = Date.now; Date.now = () => now() + 3600 * 1000; })()")
 
     # Too early: the page says so and connects by itself once the teacher opens the waiting room.
     login(page, server.url, student.username)
@@ -398,6 +403,7 @@ def test_offline_answers_wait_on_the_device_and_reach_the_server_exactly_once(pa
     server.open_room(session)
     expect(page.locator("#waiting-message")).to_contain_text("teacher starts it", timeout=WAIT_MS)
     start_test(page, server, session, student)
+    expect(page.locator("#timer")).to_have_text(re.compile(r"^(59:[0-5]\d|60:00)$"))
 
     page.locator(f"#question-{q[1].pk}").get_by_label("TRUE", exact=True).check()
     wait_until(lambda: server.attempt(session, student)["answers"], message="the first answer")
@@ -430,6 +436,16 @@ def test_offline_answers_wait_on_the_device_and_reach_the_server_exactly_once(pa
     sent = sorted(e.data["question_id"] for e in events_of(session, student, "answer_submitted"))
     assert sent == sorted(q[n].pk for n in (1, 2, 3, 4))  # each exactly once
     assert page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('ielts.outbox'))") == []
+
+    # A classmate who arrives after the start joins straight into the test, with the same end time.
+    late = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    login(late, server.url, classroom["other"].username)
+    late.goto(f"{server.url}/sessions/{session.pk}/test/")
+    expect(late.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    expect(late.get_by_role("tab", name=re.compile("Part 1"))).to_have_attribute("aria-selected", "true")
+    expect(late.locator("#timer")).to_have_text(re.compile(r"^(59|58):\d\d$"))
+    assert server.attempt(session, classroom["other"])["status"] == "IN_PROGRESS"
+    late.context.close()
 
 
 def test_a_reload_mid_test_restores_answers_highlights_flags_position_and_time(page, daphne_servers, classroom):
