@@ -77,7 +77,9 @@ def band_distribution_svg(bands, *, chart_id: str = "band-chart") -> SafeString:
     """A bar per half band (0–9): how many submitted students reached it."""
     counts = band_counts(bands)
     total = sum(count for _, count in counts)
-    top = max([count for _, count in counts] + [1])
+    highest = max([count for _, count in counts] + [1])
+    step = max(1, -(-highest // 4))  # about four grid lines, on whole students
+    top = step * -(-highest // step)
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     slot = plot_width / len(counts)
@@ -91,7 +93,6 @@ def band_distribution_svg(bands, *, chart_id: str = "band-chart") -> SafeString:
             f"{total} marked student{'s' if total != 1 else ''}; {summary}.",
         )
     ]
-    step = max(1, -(-top // 4))  # about four grid lines, on whole students
     parts += _y_axis(plot_height, [(value / top, str(value)) for value in range(0, top + 1, step)])
     for index, (band, count) in enumerate(counts):
         x = MARGIN_LEFT + index * slot + (slot - bar_width) / 2
