@@ -28,6 +28,8 @@ export class Outbox {
     this.key = key;
     this.storage = storage;
     this.entries = this.#load();
+    // Creation order, increasing for the life of the page (a resend may be applied after a newer event).
+    this.seq = this.entries.reduce((max, e) => Math.max(max, e.seq || 0), 0);
     this.listeners = new Set();
     this.persistent = true;
   }
@@ -64,7 +66,8 @@ export class Outbox {
 
   /** Queue an event; returns the entry (its event_id is what the server acknowledges). */
   add(type, data, extra = {}) {
-    const entry = { event_id: newEventId(), type, data, created_at: Date.now(), ...extra };
+    this.seq += 1;
+    const entry = { event_id: newEventId(), type, data, seq: this.seq, created_at: Date.now(), ...extra };
     if (SUPERSEDED_BY_NEXT.has(type)) {
       this.entries = this.entries.filter((e) => e.type !== type);
     }
@@ -133,4 +136,11 @@ export class Outbox {
 export function wireMessage(entry) {
   if (entry.type === "highlight_removed" && entry.data.highlight_id == null) return null;
   return { type: entry.type, data: entry.data, event_id: entry.event_id };
+}
+
+/** Events where a newer one for the same question replaces the older: their key, else null. */
+export function replacementKey(entry) {
+  if (entry.type === "answer_submitted") return `answer:${entry.data.question_id}`;
+  if (entry.type === "question_flagged") return `flag:${entry.data.question_id}`;
+  return null;
 }

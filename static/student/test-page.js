@@ -2,7 +2,7 @@
 // Every change the student makes is applied on screen at once, queued in the outbox and sent;
 // it leaves the outbox only when the server acknowledges its event_id.
 
-import { Outbox, outboxKey, wireMessage } from "./outbox.js";
+import { Outbox, outboxKey, replacementKey, wireMessage } from "./outbox.js";
 import { LiveSocket, socketUrl } from "./socket.js";
 import { emptyState, mergeState } from "./state.js";
 import { codePointsToUtf16, renderPassage, selectionOffsets, utf16ToCodePoints } from "./highlights.js";
@@ -17,6 +17,9 @@ const TEXT_DEBOUNCE_MS = 600;
 const LAST_MINUTES_WARNING = 2; // warn an offline student this many (paper) minutes before the end
 const TIMER_WARNINGS = [10, 5]; // (paper) minutes: the timer turns red and flashes
 const CLOSED_ERRORS = new Set(["time_up", "attempt_closed", "already_submitted", "not_in_progress", "session_not_in_progress"]);
+// Worth sending again later: the server was busy, failed for a moment, or raced a copy of the same event
+// (a resend is then acknowledged as a duplicate, with the highlight id where there is one).
+const RETRY_ERRORS = new Set(["rate_limited", "server_error", "duplicate_event"]);
 const TEST_PHASES = new Set(["test", "timeup", "submitting"]);
 const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
 
@@ -31,6 +34,7 @@ const page = {
   positionRestored: false,
   ready: false, // `connected` received on the current socket
   inFlight: new Set(),
+  appliedSeq: new Map(), // replacement key → seq of the newest acknowledged event for it
   committed: new Map(), // question id → the answer last queued or known to the server
   textTimers: new Map(),
   current: { passageIndex: 0, questionId: null },
@@ -210,6 +214,11 @@ function flush() {
   for (const entry of outbox.entries) {
     if (page.inFlight.size >= MAX_IN_FLIGHT) break;
     if (page.inFlight.has(entry.event_id)) continue;
+    const key = replacementKey(entry);
+    if (key && (page.appliedSeq.get(key) ?? -1) > (entry.seq || 0)) {
+      outbox.drop(entry.event_id); // a newer answer (or flag) already reached the server: this one is stale
+      continue;
+    }
     const message = wireMessage(entry);
     if (!message) continue;
     if (!socket.send(message)) break;
@@ -309,6 +318,8 @@ async function handleSync(message) {
 function handleAck(message) {
   page.inFlight.delete(message.event_id);
   const entry = outbox.ack(message.event_id);
+  const key = entry && replacementKey(entry);
+  if (key) page.appliedSeq.set(key, Math.max(page.appliedSeq.get(key) ?? -1, entry.seq || 0));
   if (entry && entry.type === "text_highlighted" && message.highlight_id != null) {
     outbox.resolveHighlight(entry.event_id, message.highlight_id);
     const highlight = page.state.highlights.find((h) => h.eventId === entry.event_id);
@@ -340,8 +351,12 @@ function handleError(message) {
   page.inFlight.delete(eventId);
   const entry = outbox.get(eventId);
   if (!entry) return;
-  if (message.code === "rate_limited") {
-    setTimeout(flush, 1000 + Math.random() * 1000);
+  if (RETRY_ERRORS.has(message.code)) {
+    page.inFlight.add(eventId); // held back until the retry, so the next flush does not resend it at once
+    setTimeout(() => {
+      page.inFlight.delete(eventId);
+      flush();
+    }, 1000 + Math.random() * 1000);
     return;
   }
   outbox.drop(eventId);
