@@ -29,11 +29,31 @@ class ClientMessage:
     event_id: str | None
 
 
+def storable(value) -> bool:
+    """Every string in it (keys too) can be stored: PostgreSQL text takes no NUL, UTF-8 no unpaired surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 def event_id_of(content) -> str | None:
     """The frame's event id if it is usable, so that even a rejected frame's error names it."""
     if isinstance(content, dict):
         event_id = content.get("event_id")
-        if isinstance(event_id, str) and 0 < len(event_id) <= MAX_EVENT_ID_CHARS:
+        if isinstance(event_id, str) and 0 < len(event_id) <= MAX_EVENT_ID_CHARS and storable(event_id):
             return event_id
     return None
 
@@ -47,7 +67,7 @@ def decode(text: str | None, *, max_bytes: int):
         raise MessageRejected(f"A message may be at most {max_bytes} bytes.", code="message_too_large")
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the decoder goes
         raise MessageRejected("The message is not valid JSON.", code="invalid_json") from exc
 
 
@@ -71,6 +91,10 @@ def parse(content, *, known_types) -> ClientMessage:
         data = {}
     if not isinstance(data, dict):
         raise MessageRejected("`data` must be a JSON object.", code="invalid_data", event_id=event_id)
+    if not storable(data):
+        raise MessageRejected(
+            "Text may not contain NUL characters or unpaired surrogates.", code="invalid_data", event_id=event_id
+        )
     return ClientMessage(type=message_type, data=data, event_id=event_id)
 
 
