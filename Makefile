@@ -31,5 +31,12 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The load benchmark (bench/run.py): a fresh PostgreSQL database ielts_bench, Redis db 12, daphne on free ports.
+bench: $(VENV)/.installed
+	$(PY) -m bench.run
+
+bench-quick: $(VENV)/.installed
+	$(PY) -m bench.run --quick
+
 clean:
 	rm -rf $(VENV) db.sqlite3 test_db.sqlite3 staticfiles .pytest_cache
