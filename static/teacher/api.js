@@ -10,11 +10,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The cookie first (it changes when the user logs in again elsewhere), else the token the page came with. */
 function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  if (meta && meta.content) return meta.content;
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
+  if (match) return decodeURIComponent(match[1]);
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
 }
 
 /** Call the API; resolves with the JSON body, rejects with ApiError (status 0 when the network failed). */

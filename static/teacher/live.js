@@ -700,7 +700,8 @@ async function wsUrl() {
     const { ticket } = await api(`${config.apiBase}/ws-ticket`, { method: "POST" });
     if (ticket) return `${base}?ticket=${encodeURIComponent(ticket)}`;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 0) throw error; // offline: no point trying the socket
+    // Offline: no point trying the socket. Not signed in any more: nor then.
+    if (error instanceof ApiError && (error.status === 0 || error.status === 401)) throw error;
   }
   return base; // the session cookie alone
 }
@@ -714,8 +715,8 @@ async function connect() {
   opening = true;
   try {
     url = await wsUrl();
-  } catch {
-    scheduleReconnect();
+  } catch (error) {
+    if (!loggedOut(error)) scheduleReconnect();
     return;
   } finally {
     opening = false;
@@ -729,7 +730,9 @@ async function connect() {
     lastHeard = Date.now();
     showLink("live", "Live");
     startHeartbeat();
-    refresh().catch(() => ws.close(4000, "snapshot failed"));
+    refresh().catch((error) => {
+      if (!loggedOut(error)) ws.close(4000, "snapshot failed");
+    });
   });
   ws.addEventListener("message", (event) => {
     if (socket !== ws) return;
@@ -784,6 +787,24 @@ window.addEventListener("online", () => {
   attempt = 0;
   connect();
 });
+
+/** A 401/403 from the API: the login has ended (or access was withdrawn); stop and say so. */
+function loggedOut(error) {
+  if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return false;
+  stopped = true;
+  clearTimeout(reconnectTimer);
+  if (socket) socket.close(1000, "logged out");
+  showLink("offline", "Signed out");
+  errorBox.replaceChildren(
+    "You are no longer signed in, so the monitor has stopped. ",
+    Object.assign(document.createElement("a"), {
+      href: `/accounts/login/?next=${encodeURIComponent(location.pathname)}`,
+      textContent: "Log in again",
+    }),
+  );
+  errorBox.hidden = false;
+  return true;
+}
 
 // ---------------------------------------------------------------- controls
 
@@ -840,5 +861,5 @@ window.liveMonitor = {
 };
 
 markHeader();
-refresh().catch(() => {});
+refresh().catch(loggedOut);
 connect();

@@ -232,6 +232,10 @@ def test_a_teacher_runs_a_whole_session_while_two_students_take_it(browser, daph
         start = text.index("red wool")
         highlight(amira_page, passages[0], start, start + len("red wool trade"))
         expect(a_card.locator(".highlight q")).to_have_text(re.compile(r"^red wool trade\s*$"), timeout=LIVE_MS)
+        amira_page.locator(f"#passage-text-{passages[0].pk} mark").click()  # a click on a highlight removes it
+        expect(a_card.locator(".highlight")).to_have_text("No highlight", timeout=LIVE_MS)
+        highlight(amira_page, passages[0], text.index("trade grew"), text.index("trade grew") + len("trade grew"))
+        expect(a_card.locator(".highlight q")).to_have_text(re.compile(r"^trade grew\s*$"), timeout=LIVE_MS)
 
         amira_page.locator(f"#question-{q[2].pk} .flag-button").click()
         expect(a_card.locator(".flagged")).to_have_text("1", timeout=LIVE_MS)
@@ -291,6 +295,7 @@ def test_a_teacher_runs_a_whole_session_while_two_students_take_it(browser, daph
         expect(timeline.locator("#timeline")).to_contain_text("Answered Q1: “TRUE”")
         highlighted = re.compile(r"Highlighted “red wool trade\s*” in Passage 1")
         expect(timeline.locator("#timeline")).to_contain_text(highlighted)
+        expect(timeline.locator("#timeline")).to_contain_text("Removed a highlight")
         expect(timeline.locator("#timeline")).to_contain_text("Flagged Q2 for review")
         expect(timeline.locator("#timeline")).to_contain_text("Left the test: tab switch")
         expect(timeline.locator("#timeline")).to_contain_text("Unflagged Q2")
@@ -362,6 +367,31 @@ def wait_for(predicate, message, timeout=10.0):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+def test_the_monitor_stops_and_says_so_when_the_login_ends(browser, daphne_servers, classroom):
+    from sessions_app.services import session_create
+
+    session = session_create(
+        school_class=classroom["class"], test=classroom["paper"], title="Monday mock", scheduled_at=time_now(),
+        created_by=classroom["teacher"],
+    )  # fmt: skip
+    server = daphne_servers("web-1")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        login(page, server.url, "tess", "/teacher/")
+        page.goto(f"{server.url}/teacher/sessions/{session.pk}/live/")
+        expect(page.locator("#link-state")).to_have_text("Live", timeout=WAIT_MS)
+        context.clear_cookies()  # logged out in another tab, or the session expired
+        page.evaluate("window.liveMonitor.drop()")
+        expect(page.locator("#link-state")).to_have_text("Signed out", timeout=WAIT_MS)
+        expect(page.locator("#action-error")).to_contain_text("You are no longer signed in")
+        expect(page.get_by_role("link", name="Log in again")).to_have_attribute(
+            "href", f"/accounts/login/?next=%2Fteacher%2Fsessions%2F{session.pk}%2Flive%2F"
+        )
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------------------- forty students
