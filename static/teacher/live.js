@@ -371,6 +371,8 @@ function feedItem(kind, text, { studentId = null, timestamp = null, minor = fals
   body.textContent = text;
   item.append(time, " ", body);
   pendingFeed.push(item);
+  // A hidden tab runs no animation frames: keep only what the feed could show.
+  if (pendingFeed.length > FEED_LIMIT) pendingFeed.splice(0, pendingFeed.length - FEED_LIMIT);
   requestFrame();
 }
 
