@@ -1,6 +1,7 @@
 """REST face of the live layer: `POST /api/v1/sessions/{id}/ws-ticket` → `{ticket}`."""
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,6 +13,16 @@ from sessions_app.selectors import sessions_visible_to
 class WebSocketTicketView(APIView):
     """A single-use ticket (30 s) for the session's WebSocket, for clients that keep JWTs out of URLs."""
 
+    @extend_schema(
+        operation_id="sessions_ws_ticket",
+        parameters=[OpenApiParameter("session_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            201: inline_serializer("WebSocketTicket", {"ticket": serializers.CharField()}),
+            404: OpenApiResponse(description="No such session, or not one you can see."),
+        },
+        description="Connect with `?ticket=<ticket>` to the session's WebSocket within 30 s; it works once.",
+    )
     def post(self, request, session_id: str):
         session_id = int(session_id)
         if not sessions_visible_to(request.user).filter(pk=session_id).exists():
