@@ -2,6 +2,7 @@
 a private redis-server to restart, and the server's resident memory."""
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -317,6 +318,43 @@ class LiveTeacher:
     def first_event_since(self, moment: float) -> float | None:
         later = [t for t in self.event_times if t > moment]
         return min(later) if later else None
+
+
+# ---------------------------------------------------------------- a WebSocket by hand
+
+
+def raw_websocket(server, session_id: int, token: str, rcvbuf: int = 4096) -> socket.socket:
+    """A WebSocket opened by hand on a plain socket (small receive buffer): the caller decides what it reads."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.connect(("127.0.0.1", server.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (f"GET /api/v1/sessions/{session_id}/ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+         f"Origin: {server.url}\r\n\r\n").encode()
+    )  # fmt: skip
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def server_frames(data: bytes):
+    """(opcode, payload) of each complete unmasked frame the server sent."""
+    frames, at = [], 0
+    while at + 2 <= len(data):
+        opcode, length, at_payload = data[at] & 0x0F, data[at + 1] & 0x7F, at + 2
+        if length == 126:
+            length, at_payload = int.from_bytes(data[at + 2 : at + 4], "big"), at + 4
+        elif length == 127:
+            length, at_payload = int.from_bytes(data[at + 2 : at + 10], "big"), at + 10
+        if at_payload + length > len(data):
+            break
+        frames.append((opcode, data[at_payload : at_payload + length]))
+        at = at_payload + length
+    return frames
 
 
 # ---------------------------------------------------------------- a private redis-server

@@ -2,8 +2,6 @@
 memory stays bounded, no student event is lost, other teachers are not slowed, and the teacher resyncs."""
 
 import asyncio
-import base64
-import os
 import random
 import socket
 import threading
@@ -19,6 +17,7 @@ from tests.reliability.support import (
     build_world,
     loopback_only,
     needs_postgresql,
+    raw_websocket,
     rest,
     rss_kib,
 )
@@ -29,24 +28,6 @@ STUDENTS = 10
 EVENTS_PER_STUDENT = 50
 ANSWER_CHARS = 1500  # long answers make the stalled teacher's backlog easy to see
 PING_INTERVAL, PING_TIMEOUT = 2, 3  # daphne drops a peer that answers no ping for this long
-
-
-def stalled_socket(server, session_id: int, token: str) -> socket.socket:
-    """A WebSocket that completes the handshake and then never reads: its receive window fills and stays full."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", server.port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (f"GET /api/v1/sessions/{session_id}/ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-         f"Origin: {server.url}\r\n\r\n").encode()
-    )  # fmt: skip
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return sock
 
 
 class RssSampler(threading.Thread):
@@ -80,7 +61,7 @@ def test_a_stalled_teacher_costs_bounded_memory_and_loses_nothing(daphne_servers
         await rest(server, world.teacher_token, "POST", f"/api/v1/sessions/{world.session_id}/start")
         healthy = LiveTeacher(server, world.session_id, world.teacher_token).start()
         await asyncio.wait_for(healthy.ready.wait(), 10)
-        stalled = await asyncio.to_thread(stalled_socket, server, world.session_id, world.teacher_token)
+        stalled = await asyncio.to_thread(raw_websocket, server, world.session_id, world.teacher_token)
         await asyncio.sleep(0.5)
         sampler = RssSampler(server.pid)
         figures["rss_before"] = rss_kib(server.pid)
