@@ -40,12 +40,27 @@ def record(key: str, *, title: str, tried: int, survived: int, lost: int, unit: 
         "figures": list(figures),
         "notes": notes,
         "recorded_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "run_id": RUN_ID,
         **_environment(),
     }
     FIGURES_PATH.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=FIGURES_PATH.parent, delete=False, suffix=".tmp") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
     os.replace(handle.name, FIGURES_PATH)
+
+
+RUN_ID = f"{os.getpid()}-{datetime.now(UTC).timestamp():.0f}"
+
+
+def tally(key: str, *, title: str, unit: str, tried: int, let_through: int, notes: str = "") -> None:
+    """Add to the entry `key` of this pytest run (parametrized tests each add their share): N tried, M let through."""
+    entry = load().get(key, {})
+    if entry.get("run_id") == RUN_ID:
+        tried += entry["tried"]
+        let_through += entry["lost"]
+    refused = figure(f"{unit} refused", f"{tried - let_through} of {tried}", "100 %", let_through == 0)
+    record(key, title=title, unit=unit, tried=tried, survived=tried - let_through, lost=let_through, notes=notes,
+           figures=[refused])  # fmt: skip
 
 
 def load(path: Path = FIGURES_PATH) -> dict:
