@@ -138,7 +138,8 @@ def test_the_server_clock_decides(daphne_servers, make_user):
     record(
         "clock",
         title="Client clocks 10 minutes off; a student offline across ends_at (a 6 s paper, 1 s grace)",
-        unit="late writes", tried=late["tried"], survived=0, lost=saved_lost,
+        unit="late writes", tried=late["tried"], survived=late["tried"] - late["accepted"],
+        lost=late["accepted"] + saved_lost,
         figures=[
             figure("stored times checked / taken from the client", f"{len(stored_times)} / {client_times_used}",
                    "0 from the client", client_times_used == 0),  # fmt: skip
@@ -152,7 +153,7 @@ def test_the_server_clock_decides(daphne_servers, make_user):
             figure("clock completed the session after ends_at + grace (s)",
                    round(marks["completed_after_deadline"], 2), "≤ 1 clock interval (0.2 s) + load"),  # fmt: skip
         ],
-        notes="`survived` counts late writes that got through (must be 0); `lost` counts saved answers lost.",
+        notes="`survived` counts late writes refused; `lost` counts late writes accepted plus saved answers lost.",
     )  # fmt: skip
     assert len(stored_times) >= 8
     assert client_times_used == 0, "a stored time came from the client"

@@ -124,7 +124,7 @@ def test_oversized_frames_and_floods_are_refused_with_flat_memory(daphne_servers
     record(
         "limits",
         title=f"{BIG_FRAMES} frames of 512 KiB, one of 2 MiB, and a flood of {FLOOD:,} messages on one socket",
-        unit="frames", tried=tried, survived=tried - refused, lost=applied_refused,
+        unit="frames", tried=tried, survived=tried - applied_refused, lost=applied_refused,
         figures=[
             figure("512 KiB frames refused (`message_too_large`)", f"{figures['big_refused']} of {BIG_FRAMES}",
                    f"{BIG_FRAMES}", figures["big_refused"] == BIG_FRAMES),  # fmt: skip
@@ -143,7 +143,8 @@ def test_oversized_frames_and_floods_are_refused_with_flat_memory(daphne_servers
                    f"{figures['rss_end'] / 1024:.1f}"),  # fmt: skip
             figure("RSS growth (MiB)", round(growth, 1), "flat (≤ 32)", growth <= 32),
         ],
-        notes="`survived` counts frames the server let through (the burst of the flood).",
+        notes=f"Every frame was handled as the contract says: {refused:,} refused, the rest (the flood's burst) "
+        "applied; `lost` counts refused frames that changed a row anyway.",
     )  # fmt: skip
     assert figures["big_refused"] == BIG_FRAMES and figures["big_still_open"]
     assert "still open" not in (figures["close_code"], figures["client_close"])
