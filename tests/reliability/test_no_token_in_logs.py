@@ -38,16 +38,23 @@ def test_no_jwt_reaches_a_server_log(daphne_servers, make_user, tmp_path_factory
     sid = world.session_id
     tried = 0
 
+    wrongly = []  # (token, path, let in?) where the handshake went the wrong way
+
     async def scenario():
         nonlocal tried
-        for token in (valid, expired, tampered, refresh):
+        for label, token in (("valid", valid), ("expired", expired), ("tampered", tampered), ("refresh", refresh)):
             for path in (f"/api/v1/sessions/{sid}/ws", f"/ws/sessions/{sid}", f"/api/v1/sessions/{sid + 999}/ws"):
                 tried += 1
+                should_enter = label == "valid" and str(sid + 999) not in path
                 try:
                     async with connect(f"{server.ws_url}{path}?token={token}", origin=server.url, open_timeout=5) as ws:
                         await asyncio.wait_for(ws.recv(), 5)
-                except InvalidStatus:
-                    pass
+                        entered = True
+                except InvalidStatus as refused:
+                    entered = False
+                    assert refused.response.status_code == 403
+                if entered != should_enter:
+                    wrongly.append((label, path, entered))
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
             for token in (valid, expired):
                 for path in (f"/api/v1/sessions/{sid}/ws", "/api/v1/users/me", f"/teacher/sessions/{sid}/live/",
@@ -81,5 +88,6 @@ def test_no_jwt_reaches_a_server_log(daphne_servers, make_user, tmp_path_factory
             figure("JWTs found", sum(found.values()), "0", not leaking),
         ],
     )  # fmt: skip
+    assert not wrongly, wrongly
     assert server.log_path.resolve() in logs
     assert not leaking, {path: JWT.findall(path.read_bytes())[:1] for path in leaking}

@@ -16,7 +16,7 @@ from tests.reliability.support import OutboxStudent, build_world, loopback_only,
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STUDENTS = 40
-EMIT_SECONDS = 20.0
+EMIT_SECONDS = 15.0
 DRAIN_SECONDS = 20.0
 
 
@@ -44,7 +44,7 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
     rng = random.Random(seed)
     world = build_world(make_user, students=STUDENTS)
     server = daphne_servers("web-kill")
-    kill_at = rng.uniform(6.0, 12.0)
+    kill_at = rng.uniform(5.0, 9.0)
     timings = {}
 
     async def scenario():
