@@ -177,6 +177,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     # ------------------------------------------------------------ server → client (what services publish)
 
+    async def session_resubscribed(self, event):
+        """The channel layer lost Redis for a while and may have dropped messages: the client reconnects and resyncs."""
+        await self.close(code=1012)
+
     async def session_event(self, event):
         message = event["message"]
         await self.send_json(message)
