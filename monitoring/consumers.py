@@ -179,7 +179,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_resubscribed(self, event):
         """The channel layer lost Redis for a while and may have dropped messages: the client reconnects and resyncs."""
-        await self.close(code=1012)
+        await self.close(code=4012)  # daphne (autobahn) sends only 1000 or 3000-4999; 1012 raised instead
 
     async def session_event(self, event):
         message = event["message"]
