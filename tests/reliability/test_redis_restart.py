@@ -90,6 +90,7 @@ def test_redis_restart_during_fan_out(private_redis, daphne_servers, make_user):
         return teacher, students, drained, truth, teacher_dropped
 
     teacher, students, drained, truth, teacher_dropped = asyncio.run(scenario())
+    crashes = server.log_path.read_text(errors="replace").count("Exception inside application")
 
     created = sum(len(s.created) for s in students)
     acked_ids = {event_id for s in students for event_id in s.acked}
@@ -121,6 +122,7 @@ def test_redis_restart_during_fan_out(private_redis, daphne_servers, make_user):
                    resume is not None and resume <= 10),  # fmt: skip
             figure("students resume: Redis down → next event acknowledged (s)", student_resume or "never"),
             figure("student reconnects", sum(s.connects for s in students) - STUDENTS),
+            figure("unhandled exceptions in the server log", crashes, "0", crashes == 0),
         ],
     )  # fmt: skip
     assert all(drained), [len(s.outbox) for s in students]
@@ -128,3 +130,4 @@ def test_redis_restart_during_fan_out(private_redis, daphne_servers, make_user):
     assert created_ids <= stored, "every student event is in the database"
     assert not differences, differences
     assert first_event is not None, "the teacher's live view never resumed after the Redis restart"
+    assert crashes == 0, f"{crashes} connections ended in an unhandled exception: see {server.log_path}"
