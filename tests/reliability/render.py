@@ -78,6 +78,10 @@ FIXES = [
      "`event_id` reached the database and came back as `server_error`",
      "`monitoring/protocol.py`: such a frame is refused as `invalid_data` before any service runs (REST already "
      "refused it in DRF)"),
+    ("after a Redis restart the consumer closed every connection with code 1012, which daphne (autobahn) refuses to "
+     "send: each connection ended in an unhandled exception instead",
+     "`monitoring/consumers.py`: close with 4012 (an application code); the Redis-restart test now fails on any "
+     "unhandled exception in the server log"),
 ]  # fmt: skip
 
 FINDINGS = (
@@ -100,10 +104,11 @@ FINDINGS = (
 - **A stalled reader.** daphne buffers what it cannot write to a peer that stopped reading, until its ping times out
   (defaults 20 s + 30 s). That bounds the cost per stalled teacher to about 50 s of their session's traffic; the
   test runs daphne with `--ping-interval 2 --ping-timeout 3` to watch the drop happen.
-- **A Redis outage drops every live connection.** Each consumer's channel-layer receive fails and daphne closes the
-  socket; clients reconnect (students replay their outboxes, teachers resync with `GET stats`) and the server
-  needs no restart: channels-redis reconnects by itself. Writes never depend on Redis (the database is the log);
-  live notifications published while Redis is down are lost, which the teacher's resync covers.
+- **A Redis outage ends every live connection once Redis is back.** Live notifications published while Redis is
+  down are lost (delivery is at most once; writes never depend on Redis, the database is the log). When the
+  channel layer's subscriptions come back (`monitoring/channel_layer.py`), every connection is closed with 4012;
+  clients reconnect (students replay their outboxes, teachers resync with `GET stats`). The server needs no
+  restart.
 """
 )
 
