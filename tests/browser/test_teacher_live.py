@@ -34,18 +34,6 @@ WAIT_MS = 15000
 BURST_MS = 30000  # forty students at once: the server works through their events in its own time
 
 
-@pytest.fixture(scope="session", autouse=True)
-def allow_orm_beside_playwright():
-    """pytest-playwright's sync API runs an event loop for the whole session; the ORM must be told it is fine."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
 def classroom(transactional_db, make_user):
     """A teacher, a class of two students and a paper of four questions in two passages."""
