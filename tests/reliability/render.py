@@ -62,7 +62,7 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/ielts_rel REDIS_URL=redis://127.
 `RELIABILITY_FIGURES` moves the JSON; `RELIABILITY_SEED` replays the kill moment and event mix of the SIGKILL
 test; `WS_FUZZ_FRAMES` and `WS_FUZZ_SEED` size and reseed the fuzz (the default is derandomized, so CI is stable).
 The Redis-restart test starts its own `redis-server` on a free port and restarts that one, never the shared one.
-Times are wall-clock on the machine named below; it was shared with other test runs, so treat them as upper
+Times are wall-clock on the machine named at the top; it was shared with other test runs, so treat them as upper
 bounds rather than benchmarks.
 """
 

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from attempts.models import Answer, AttemptEvent, Highlight, Violation
 from tests.reliability.figures import figure, record
@@ -46,6 +47,7 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
     server = daphne_servers("web-kill")
     kill_at = rng.uniform(5.0, 9.0)
     timings = {}
+    in_flight = set()  # sent (or queued) and not yet acknowledged when the server died
 
     async def scenario():
         students = [OutboxStudent(server, world.session_id, token, label=str(i)).start()
@@ -65,7 +67,13 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
         timings["stop_emitting"] = timings["begin"] + EMIT_SECONDS
         workers = [asyncio.create_task(work(s, i)) for i, s in enumerate(students)]
         await asyncio.sleep(kill_at)
+        # The kill lands while the server is busy: every student has just sent an event.
+        for index, student in enumerate(students):
+            student.emit(*next_event(rng, world, 900_000 + index))
+        await asyncio.sleep(rng.uniform(0.0, 0.05))
+        in_flight.update(event_id for student in students for event_id in student.outbox)
         timings["killed"] = time.monotonic()
+        timings["killed_at"] = timezone.now()
         server.kill()
         await asyncio.to_thread(server.start)
         timings["restarted"] = time.monotonic()
@@ -102,6 +110,10 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
         stored_answers = dict(Answer.objects.filter(attempt_id=student.attempt_id).values_list("question_id", "answer"))
         wrong_answers += sum(1 for q, a in last.items() if stored_answers.get(q) != a)
 
+    applied_by_the_dead = AttemptEvent.objects.filter(
+        event_id__in=in_flight, created_at__lt=timings["killed_at"]
+    ).count()
+
     def after_kill(moments):
         seconds = [t - timings["killed"] for t in moments if t is not None]
         return round(max(seconds), 2) if len(seconds) == len(students) else None
@@ -118,6 +130,9 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
             figure("acknowledged events lost", lost, "0", lost == 0),
             figure("events applied twice", duplicated, "0", duplicated == 0),
             figure("events refused with an error", sum(len(s.errors) for s in students), "0"),
+            figure("events in flight at the kill (sent or queued, not acknowledged)", len(in_flight)),
+            figure("… of which the killed server had already stored (acknowledged after the restart, deduplicated)",
+                   applied_by_the_dead),  # fmt: skip
             figure("frames resent after the restart (outbox replay)", resent),
             figure("stored answer ≠ last typed answer", wrong_answers, "0", wrong_answers == 0),
             figure("killed after (s)", round(kill_at, 1)),
@@ -134,5 +149,6 @@ def test_sigkill_mid_session_loses_no_acknowledged_event(daphne_servers, make_us
     assert duplicated == 0, f"{duplicated} events applied twice"
     assert wrong_answers == 0
     assert persisted == created
+    assert in_flight <= set().union(*(s.acked for s in students)), "every event in flight was acknowledged in the end"
     assert not [s.errors for s in students if s.errors]
     assert server.pid is not None
