@@ -201,6 +201,10 @@ WS_TICKET_SECONDS = 30
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_RATE_BURST = 500
 WS_RATE_PER_SECOND = 20
+# Threads of each server process for the WebSocket consumer's database calls (monitoring/db.py). SQLite takes
+# one writer at a time, so one thread there.
+_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+WS_DB_THREADS = int(os.environ.get("WS_DB_THREADS", "1" if _SQLITE else "4"))
 
 if env_flag("DJANGO_SECURE"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,13 +5,13 @@ same services REST calls, relay what the services publish. Thin: every rule live
 import logging
 import time
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
 from monitoring import live, protocol
+from monitoring.db import database_call
 from monitoring.events import server_message, session_group, teachers_group
 from monitoring.live import Role
 
@@ -40,7 +40,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if auth.get("method") == "ticket" and auth.get("session_id") != self.session_id:
             return await self._refuse("ticket_for_another_session")
         try:
-            self.role = await database_sync_to_async(live.connection_role)(session_id=self.session_id, user=self.user)
+            self.role = await database_call(live.connection_role)(session_id=self.session_id, user=self.user)
         except ApplicationError as exc:
             return await self._refuse(exc.code)
 
@@ -53,7 +53,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             self.member_of.append(group)
         if self.role == Role.STUDENT:
             try:
-                self.attempt_id = await database_sync_to_async(live.student_join)(
+                self.attempt_id = await database_call(live.student_join)(
                     session_id=self.session_id, student=self.user, channel_name=self.channel_name
                 )
             except ApplicationError as exc:
@@ -83,7 +83,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.joined:
             self.joined = False
             try:
-                await database_sync_to_async(live.student_leave)(channel_name=self.channel_name)
+                await database_call(live.student_leave)(channel_name=self.channel_name)
             except Exception:  # the process is going down or the database is away: the sweep will clear us
                 logger.exception("ws presence not cleared", extra=self._log_fields())
         await self._leave_groups()
@@ -127,8 +127,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await getattr(self, self.HANDLERS[message.type])(message)
 
     async def on_heartbeat(self, message):
+        await self._touch()  # first, so that a pong means the activity is recorded
         await self.send_json(protocol.pong_message(self.session_id))
-        await self._touch()
 
     async def on_state_sync_request(self, message):
         if self.role != Role.STUDENT:
@@ -146,7 +146,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("forbidden", "Only students send test events.", message.event_id)
         try:
             await self._find_attempt()
-            outcome = await database_sync_to_async(live.apply_student_event)(
+            outcome = await database_call(live.apply_student_event)(
                 attempt_id=self.attempt_id, event_type=message.type, data=message.data, event_id=message.event_id
             )
         except ApplicationError as exc:
@@ -159,7 +159,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def _find_attempt(self):
         if self.attempt_id is None:
-            self.attempt_id = await database_sync_to_async(live.student_attempt_id)(
+            self.attempt_id = await database_call(live.student_attempt_id)(
                 session_id=self.session_id, student=self.user
             )
 
@@ -167,13 +167,13 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.role != Role.STUDENT or time.monotonic() - self.last_touch < TOUCH_EVERY_SECONDS:
             return
         self.last_touch = time.monotonic()
-        await database_sync_to_async(live.student_touch)(session_id=self.session_id, student_id=self.user.pk)
+        await database_call(live.student_touch)(session_id=self.session_id, student_id=self.user.pk)
 
     async def _error(self, code: str, message: str, event_id: str | None = None):
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
 
     async def _send_state_sync(self):
-        await self.send_json(await database_sync_to_async(live.state_sync_message)(attempt_id=self.attempt_id))
+        await self.send_json(await database_call(live.state_sync_message)(attempt_id=self.attempt_id))
 
     # ------------------------------------------------------------ server → client (what services publish)
 

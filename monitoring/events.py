@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ielts_site.clock import iso, now
+from monitoring.db import call_later_on_loop
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,13 @@ def publish(session_id, message: dict, *, audience: Audience = Audience.EVERYONE
     layer = get_channel_layer()
     if layer is None:
         return
+    event = {"type": HANDLER_TYPE, "message": message}
+    # A consumer's write on a database pool thread: the event loop sends it after the ones before it, and the
+    # thread goes on at once instead of waiting for the loop (monitoring/db.py).
+    if call_later_on_loop(layer.group_send, group_for(session_id, audience), event):
+        return
     try:
-        async_to_sync(layer.group_send)(group_for(session_id, audience), {"type": HANDLER_TYPE, "message": message})
+        async_to_sync(layer.group_send)(group_for(session_id, audience), event)
     except Exception:  # the database is the log: a lost notification must never undo a write
         logger.exception("publish failed", extra={"session_id": session_id, "event": message.get("type")})
 

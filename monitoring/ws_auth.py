@@ -8,7 +8,6 @@ but bad never falls back to the cookie. Nothing here logs a credential.
 from urllib.parse import parse_qs
 
 from channels.auth import get_user
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.sessions import SessionMiddlewareStack
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from monitoring.db import database_call
 from monitoring.tickets import aticket_redeem
 
 
@@ -40,13 +40,13 @@ class CredentialsMiddleware(BaseMiddleware):
         user, auth = None, {"method": None, "session_id": None}
         if token is not None:
             auth["method"] = "token"
-            user = await database_sync_to_async(_user_for_access_token)(token)
+            user = await database_call(_user_for_access_token)(token)
         elif ticket is not None:
             auth["method"] = "ticket"
             redeemed = await aticket_redeem(ticket)
             if redeemed is not None:
                 auth["session_id"] = redeemed.session_id
-                user = await database_sync_to_async(_active_user)(redeemed.user_id)
+                user = await database_call(_active_user)(redeemed.user_id)
         elif "session" in scope:
             auth["method"] = "session"
             user = await get_user(scope)
