@@ -4,6 +4,7 @@ the bare-websockets baseline), the ids and tokens of bench_setup, and the run's 
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -266,7 +267,10 @@ async def s5(target: Target, data: dict, cfg: dict) -> dict:
         conn.reset()
         if not await conn.open(timeout=20):
             return None
-        return await conn.expect(sync, 20)
+        arrived = await conn.expect(sync, 20)
+        if arrived is None:
+            conn.error = f"no {sync}"
+        return arrived
 
     arrivals = await asyncio.gather(*(come_back(i, c) for i, c in enumerate(students)))
     back = [(t - t0) for t in arrivals if t is not None]
@@ -277,8 +281,10 @@ async def s5(target: Target, data: dict, cfg: dict) -> dict:
     connected, participants = await presence(target, data, "s5")
     await close_all([*students, *teachers])
     await target.quiet()
+    reasons = Counter(c.error for c, t in zip(students, arrivals, strict=True) if t is None)
     return {"S5": {
-        "students": len(students), "failures": failures, "last_rejoined_s": round(max(back), 3) if back else None,
+        "students": len(students), "failures": failures, "failure_reasons": dict(reasons),
+        "last_rejoined_s": round(max(back), 3) if back else None,
         "rejoined_s": summary([b * 1000 for b in back]), "rss_before_kib": rss0, "rss_after_kib": rss1,
         "rss_change_pct": round(100 * (rss1 - rss0) / rss0, 1), "presence_connected": connected,
         "presence_expected": len(students) if target.kind == "ours" else -1, "participants": participants,
