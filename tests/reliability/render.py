@@ -124,8 +124,9 @@ def render(figures: dict) -> str:
         first = min(entry["recorded_at"] for entry in recorded)
         last = max(entry["recorded_at"] for entry in recorded)
         envs = sorted({(e["database"], "Redis" if e["redis"] else "in-memory layer", e["python"]) for e in recorded})
+        runs = len({entry.get("run_id") for entry in recorded})
         lines.append(
-            f"Figures from a run between {first} and {last} on "
+            f"Figures from {'a run' if runs == 1 else f'{runs} runs'} between {first} and {last} on "
             + "; ".join(f"{db} + {layer}, Python {py}" for db, layer, py in envs)
             + f" ({os.cpu_count()} CPUs).\n"
         )
