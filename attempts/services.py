@@ -63,9 +63,10 @@ def _require_open(attempt: Attempt) -> None:
 
 
 def _log(attempt: Attempt, event_id: str | None, event_type: str, data: dict) -> None:
+    # No savepoint of its own: every caller holds the attempt's lock in its own atomic block, which the
+    # Conflict rolls back whole (apply_student_event then retries the event as the resend it is).
     try:
-        with transaction.atomic():
-            AttemptEvent.objects.create(attempt=attempt, event_id=event_id or None, type=event_type, data=data)
+        AttemptEvent.objects.create(attempt=attempt, event_id=event_id or None, type=event_type, data=data)
     except IntegrityError as exc:  # a concurrent copy of the same event won the race
         raise Conflict("This event was already applied.", code="duplicate_event") from exc
 
@@ -113,6 +114,15 @@ def attempt_create(*, session, student) -> Attempt:
     return attempt
 
 
+def attempts_create(*, session, student_ids) -> None:
+    """The attempts of these students in the session, in one statement; existing ones are left as they are."""
+    moment = now()
+    Attempt.objects.bulk_create(
+        [Attempt(session=session, student_id=pk, test_id=session.test_id, started_at=moment) for pk in student_ids],
+        ignore_conflicts=True,
+    )
+
+
 @transaction.atomic
 def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str | None = None) -> EventOutcome:
     """Upsert the answer to one question; an empty answer clears it. Stored exactly as typed."""
@@ -129,10 +139,11 @@ def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str
         raise InvalidInput(f"answer is longer than {MAX_ANSWER_CHARS} characters.", code="too_long")
     question = _question(attempt, question_id)
     _require_open(attempt)
-    if answer.strip():
-        Answer.objects.update_or_create(
-            attempt=attempt, question=question, defaults={"answer": answer, "answered_at": now()}
-        )
+    if answer.strip():  # one INSERT ... ON CONFLICT DO UPDATE
+        Answer.objects.bulk_create(
+            [Answer(attempt=attempt, question=question, answer=answer, answered_at=now())],
+            update_conflicts=True, unique_fields=["attempt", "question"], update_fields=["answer", "answered_at"],
+        )  # fmt: skip
     else:
         Answer.objects.filter(attempt=attempt, question=question).delete()
     _log(attempt, event_id, "answer_submitted", {"question_id": question.pk, "answer": answer})

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
-from monitoring import live, protocol
+from monitoring import batching, live, protocol
 from monitoring.db import database_call
 from monitoring.events import server_message, session_group, teachers_group
 from monitoring.live import Role
@@ -83,7 +83,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.joined:
             self.joined = False
             try:
-                await database_call(live.student_leave)(channel_name=self.channel_name)
+                await database_call(live.student_leave, background=True)(channel_name=self.channel_name)
             except Exception:  # the process is going down or the database is away: the sweep will clear us
                 logger.exception("ws presence not cleared", extra=self._log_fields())
         await self._leave_groups()
@@ -146,7 +146,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("forbidden", "Only students send test events.", message.event_id)
         try:
             await self._find_attempt()
-            outcome = await database_call(live.apply_student_event)(
+            outcome = await batching.apply_student_event(  # with the process's other events, in one transaction
                 attempt_id=self.attempt_id, event_type=message.type, data=message.data, event_id=message.event_id
             )
         except ApplicationError as exc:
@@ -167,7 +167,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.role != Role.STUDENT or time.monotonic() - self.last_touch < TOUCH_EVERY_SECONDS:
             return
         self.last_touch = time.monotonic()
-        await database_call(live.student_touch)(session_id=self.session_id, student_id=self.user.pk)
+        await database_call(live.student_touch, background=True)(session_id=self.session_id, student_id=self.user.pk)
 
     async def _error(self, code: str, message: str, event_id: str | None = None):
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))

@@ -13,47 +13,69 @@ import asyncio
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
 _local = threading.local()
-_executors: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child starts its own threads
+_executors: dict[tuple, ThreadPoolExecutor] = {}  # by process id (a forked child starts its own) and lane
 _lock = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor:
-    pid = os.getpid()
+def _executor(background: bool) -> ThreadPoolExecutor:
+    key = (os.getpid(), background)
     with _lock:
-        executor = _executors.get(pid)
+        executor = _executors.get(key)
         if executor is None:
-            executor = ThreadPoolExecutor(max_workers=settings.WS_DB_THREADS, thread_name_prefix="ws-db")
-            _executors[pid] = executor
+            threads = max(1, settings.WS_DB_THREADS // 2) if background else settings.WS_DB_THREADS
+            executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ws-db-bg" if background else "ws-db")
+            _executors[key] = executor
         return executor
+
+
+# A connection that served a call without error this recently skips the health check (a `SELECT 1` round
+# trip) before the next call: under load that check would double the round trips of a short call.
+HEALTHY_FOR_SECONDS = 5.0
 
 
 class _PoolCall(SyncToAsync):
     """`database_sync_to_async` on the pool: connections are checked before and after, as for a request."""
 
+    defer_publishing = True
+
     def thread_handler(self, loop, *args, **kwargs):
         close_old_connections()
-        _local.loop = loop
+        if time.monotonic() - getattr(_local, "used_at", -HEALTHY_FOR_SECONDS) < HEALTHY_FOR_SECONDS:
+            for conn in connections.all(initialized_only=True):
+                if conn.connection is not None and not conn.errors_occurred:
+                    conn.health_check_done = True
+        _local.loop = loop if self.defer_publishing else None
         try:
             return super().thread_handler(loop, *args, **kwargs)
         finally:
             _local.loop = None
+            _local.used_at = time.monotonic()
             close_old_connections()
 
 
-def database_call(func):
-    """Wrap a sync function that uses the database so the consumer can await it (on the pool)."""
-    return _PoolCall(func, thread_sensitive=False, executor=_executor())
+def database_call(func, *, background: bool = False):
+    """Wrap a sync function that uses the database so the consumer can await it (on the pool).
+
+    `background` work (clearing a closed connection's presence) has threads of its own, so that a wave of
+    disconnections never makes handshakes and events wait behind it.
+    """
+    call = _PoolCall(func, thread_sensitive=False, executor=_executor(background))
+    # Background work publishes the plain way (the thread waits for the send): a closing consumer's messages
+    # then leave before it is gone, which the storing layer's shared receive needs.
+    call.defer_publishing = not background
+    return call
 
 
 def deferred_loop():

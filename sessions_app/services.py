@@ -12,7 +12,7 @@ from django.db import transaction
 
 from accounts.models import User
 from attempts.models import Attempt, AttemptStatus
-from attempts.services import attempt_abandon, attempt_create, attempts_submit_open
+from attempts.services import attempt_abandon, attempt_create, attempts_create, attempts_submit_open
 from classes.models import Class, Enrolment
 from classes.services import class_mark_archived, enrolment_create, enrolment_delete
 from exams.models import Test
@@ -168,8 +168,7 @@ def session_start(*, session: Session | int) -> Session:
     session.started_at = now()
     session.ends_at = session.started_at + paper_duration(session.test.time_limit_minutes)
     session.save(update_fields=["status", "started_at", "ends_at", "updated_at"])
-    for participant in connected:
-        attempt_create(session=session, student=participant.student)
+    attempts_create(session=session, student_ids=[p.student_id for p in connected])  # one INSERT for the class
     publish_on_commit(
         session.pk,
         "session_started",
@@ -285,9 +284,10 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
     session = participant.session
     if not session.is_joinable:
         raise Conflict("The session is not open for students.", code="not_joinable")
-    LiveConnection.objects.update_or_create(
-        channel_name=channel_name, defaults={"participant": participant, "server_id": server_id}
-    )
+    LiveConnection.objects.bulk_create(  # one INSERT ... ON CONFLICT (channel_name) DO UPDATE
+        [LiveConnection(channel_name=channel_name, participant=participant, server_id=server_id)],
+        update_conflicts=True, unique_fields=["channel_name"], update_fields=["participant", "server"],
+    )  # fmt: skip
     first_connection = participant.connection_status != ConnectionStatus.CONNECTED
     moment = now()
     participant.last_activity = moment
