@@ -48,7 +48,15 @@ def markdown(results: dict) -> str:
     ours = [t for t in targets if t["kind"] == "ours"]
     head = ["scenario", "measure", "target", "baseline (bare websockets)"]
     head += [f"{t['name']} (× baseline)" for t in ours] + ["met"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    cfg = results.get("config", {})
+    lines = [
+        f"{results.get('mode', '?')} run: S1/S2 {cfg.get('s1_sessions')} classes × 40 students + a teacher each; "
+        f"S3 {cfg.get('s3_students')} students; S4 {cfg.get('s4_reps_40')} × 40 and {cfg.get('s4_reps_500')} × 500; "
+        f"S5 {cfg.get('s5_students')} students; S6 {cfg.get('s6_reps')} × 40. (×N: ours ÷ the baseline's figure.)",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for scenario, measure, path, goal, check, unit in ROWS:
         if scenario == "S1" and path[-1] == "lost":
             cells = [_lost(base)] + [_lost(t) for t in ours]
@@ -65,7 +73,8 @@ def markdown(results: dict) -> str:
                 value = _get(t, *path)
                 cell = _fmt(value, unit)
                 if value is not None and base_value not in (None, 0) and isinstance(value, (int, float)) and unit:
-                    cell += f" (×{value / base_value:.2g})"
+                    ratio = value / base_value
+                    cell += f" (×{ratio:.0f})" if ratio >= 10 else f" (×{ratio:.2g})"
                 cells.append(cell)
                 if check is not None and value is not None:
                     verdicts.append(_verdict(t, check(value)))

@@ -43,11 +43,12 @@ FULL = {
     "s2_rates_baseline": [500, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000],
     "s3_students": 5000, "s3_concurrency": 32, "s4_reps_40": 10, "s4_reps_500": 3,
     "s5_students": 500, "s5_spread_s": 1.0, "s6_reps": 3, "s6_spread_s": 0.1, "processes": [1, 2],
+    "quiet_hold_s": 1.0, "s1_sessions": 10,
 }  # fmt: skip
-QUICK = {
-    **FULL, "warmup_s": 1, "s1_s": 5, "s2_step_s": 2, "s2_rates": [250, 500, 1000],
-    "s2_rates_baseline": [1000, 2000, 4000], "s3_students": 500, "s4_reps_40": 2, "s4_reps_500": 1,
-    "s5_students": 200, "s6_reps": 1, "processes": [1],
+QUICK = {  # every scenario, smaller: S1/S2 with 4 classes, S3 with 200 students, S4 with 40 only, S5 with 100
+    **FULL, "warmup_s": 1, "s1_s": 4, "s1_sessions": 4, "s2_step_s": 2, "s2_rates": [100, 200, 400],
+    "s2_rates_baseline": [500, 1000, 2000], "s3_students": 200, "s4_reps_40": 1, "s4_reps_500": 0,
+    "s5_students": 100, "s6_reps": 1, "processes": [1], "quiet_hold_s": 0.5,
 }  # fmt: skip
 SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6"]
 
@@ -98,16 +99,17 @@ def spec_for(cfg: dict) -> dict:
     for n in cfg["processes"]:
         p = f"p{n}-"
         groups += [
-            {"name": p + "s1", "classes": 10, "students_per_class": 40},
+            {"name": p + "s1", "classes": cfg["s1_sessions"], "students_per_class": 40},
             {"name": p + "s4a", "classes": 1, "students_per_class": 40, "sessions_per_class": cfg["s4_reps_40"],
              "status": "WAITING_FOR_STUDENTS"},
-            {"name": p + "s4b", "classes": 1, "students_per_class": 500, "sessions_per_class": cfg["s4_reps_500"],
-             "status": "WAITING_FOR_STUDENTS"},
+            *([{"name": p + "s4b", "classes": 1, "students_per_class": 500, "sessions_per_class": cfg["s4_reps_500"],
+                "status": "WAITING_FOR_STUDENTS"}] if cfg["s4_reps_500"] else []),
             {"name": p + "s5", "classes": 10, "students_per_class": cfg["s5_students"] // 10},
             {"name": p + "s6", "classes": cfg["s6_reps"], "students_per_class": 40, "answers_per_student": 30},
         ]  # fmt: skip
     groups.append({"name": "p1-s3", "classes": -(-cfg["s3_students"] // 40), "students_per_class": 40})
-    return {"students": max(5000, cfg["s3_students"]), "groups": groups}
+    # One pool of students for every group (a student sits in several classes; the scenarios run one at a time).
+    return {"students": max(1000, cfg["s3_students"], 500 if cfg["s4_reps_500"] else 0), "groups": groups}
 
 
 class Servers:
@@ -213,7 +215,7 @@ class Profiler:
         for i, pid in enumerate(target.pids):
             path = out / f"{target.name.replace(' ', '')}-{scenario}-{i}.txt"
             argv = [self.binary, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--nonblocking",
-                    "--output", str(path)]  # fmt: skip
+                    "--output", str(path), *os.environ.get("BENCH_PYSPY_ARGS", "").split()]  # fmt: skip
             self.running.append(self.servers.spawn(f"py-spy-{i}", argv, dict(os.environ)))
         time.sleep(1.0)
 
@@ -301,14 +303,15 @@ def main() -> int:
     try:
         if not args.no_baseline:
             child, port = servers.baseline(data_path)
-            target = Target("baseline", "baseline", [f"ws://127.0.0.1:{port}"], None, [child.pid], "p1-")
+            ws = [f"ws://127.0.0.1:{port}"]
+            target = Target("baseline", "baseline", ws, None, [child.pid], "p1-", cfg["quiet_hold_s"])
             results["targets"].append(asyncio.run(run_target(target, data, cfg, wanted, profiler)))
             servers.stop(child)
         for n in cfg["processes"]:
             started = [servers.daphne(f"bench-{n}-{i + 1}") for i in range(n)]
             target = Target(
                 f"daphne x{n}", "ours", [f"ws://127.0.0.1:{port}" for _, port in started],
-                f"http://127.0.0.1:{started[0][1]}", [child.pid for child, _ in started], f"p{n}-",
+                f"http://127.0.0.1:{started[0][1]}", [child.pid for child, _ in started], f"p{n}-", cfg["quiet_hold_s"],
             )  # fmt: skip
             results["targets"].append(asyncio.run(run_target(target, data, cfg, wanted, profiler)))
             for child, _ in started:

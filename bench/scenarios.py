@@ -31,6 +31,7 @@ class Target:
     http_base: str | None
     pids: list[int]
     group_prefix: str  # whose bench_setup groups it uses
+    quiet_hold_s: float = 1.0  # how long the servers must idle before the next step
 
     @property
     def processes(self) -> int:
@@ -44,7 +45,7 @@ class Target:
         return sum(rss_kib(p) for p in self.pids)
 
     async def quiet(self, limit: float = 60.0) -> float:
-        return await wait_quiet(self.pids, limit=limit)
+        return await wait_quiet(self.pids, limit=limit, hold=self.quiet_hold_s)
 
 
 def conns_for(target: Target, data: dict, group: str, *, sessions: int | None = None, students: int | None = None):
@@ -186,6 +187,8 @@ async def s4(target: Target, data: dict, cfg: dict) -> dict:
     out = {}
     async with httpx.AsyncClient(timeout=30) as client:
         for size, group, reps in (("40", "s4a", cfg["s4_reps_40"]), ("500", "s4b", cfg["s4_reps_500"])):
+            if not reps:
+                continue
             lasts, all_ms, sync_lasts, post_ms = [], [], [], []
             for rep in range(reps):
                 session = sessions_of(target, data, group)[rep]

@@ -205,6 +205,8 @@ WS_RATE_PER_SECOND = 20
 # one writer at a time, so one thread there.
 _SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 WS_DB_THREADS = int(os.environ.get("WS_DB_THREADS", "1" if _SQLITE else "4"))
+# A write on that pool hands its publish to the event loop instead of waiting for it to be sent.
+WS_DEFER_PUBLISH = True
 
 if env_flag("DJANGO_SECURE"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

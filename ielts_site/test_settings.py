@@ -17,3 +17,6 @@ if REDIS_URL and "pytest" in sys.modules:  # noqa: F405
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},  # noqa: F405
         }
     }
+    # That layer's shared receive lock outlives a test's event loop if a message lands as the test ends: publish
+    # before the database call returns, as the storing layer expects.
+    WS_DEFER_PUBLISH = False

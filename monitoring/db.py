@@ -74,7 +74,7 @@ def database_call(func, *, background: bool = False):
     call = _PoolCall(func, thread_sensitive=False, executor=_executor(background))
     # Background work publishes the plain way (the thread waits for the send): a closing consumer's messages
     # then leave before it is gone, which the storing layer's shared receive needs.
-    call.defer_publishing = not background
+    call.defer_publishing = settings.WS_DEFER_PUBLISH and not background
     return call
 
 
