@@ -38,15 +38,15 @@ DB_NAME = os.environ.get("BENCH_DB", "ielts_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 FULL = {
-    "warmup_s": 3, "s1_s": 20, "s2_step_s": 5, "s2_p99_ms": 100,
-    "s2_rates": [200, 400, 600, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000],
-    "s2_rates_baseline": [500, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000],
-    "s3_students": 5000, "s3_concurrency": 32, "s4_reps_40": 10, "s4_reps_500": 3,
+    "warmup_s": 3, "s1_s": 15, "s2_step_s": 4, "s2_p99_ms": 100,
+    "s2_rates": [50, 100, 150, 200, 300, 400, 600, 800, 1000, 1250, 1500, 2000, 3000],
+    "s2_rates_baseline": [250, 500, 1000, 1500, 2000, 3000, 4000, 6000],
+    "s3_students": 5000, "s3_concurrency": 32, "s4_reps_40": 5, "s4_reps_500": 2,
     "s5_students": 500, "s5_spread_s": 1.0, "s6_reps": 3, "s6_spread_s": 0.1, "processes": [1, 2],
     "quiet_hold_s": 1.0, "s1_sessions": 10,
 }  # fmt: skip
 QUICK = {  # every scenario, smaller: S1/S2 with 4 classes, S3 with 200 students, S4 with 40 only, S5 with 100
-    **FULL, "warmup_s": 1, "s1_s": 4, "s1_sessions": 4, "s2_step_s": 2, "s2_rates": [100, 200, 400],
+    **FULL, "warmup_s": 1, "s1_s": 4, "s1_sessions": 4, "s2_step_s": 2, "s2_rates": [50, 100, 200],
     "s2_rates_baseline": [500, 1000, 2000], "s3_students": 200, "s4_reps_40": 1, "s4_reps_500": 0,
     "s5_students": 100, "s6_reps": 1, "processes": [1], "quiet_hold_s": 0.5,
 }  # fmt: skip
