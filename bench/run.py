@@ -314,6 +314,7 @@ def main() -> int:
                 f"http://127.0.0.1:{started[0][1]}", [child.pid for child, _ in started], f"p{n}-", cfg["quiet_hold_s"],
             )  # fmt: skip
             results["targets"].append(asyncio.run(run_target(target, data, cfg, wanted, profiler)))
+            asyncio.run(target.quiet(limit=600))  # stopped with work left, its presence would be swept by the next
             for child, _ in started:
                 servers.stop(child)
     finally:

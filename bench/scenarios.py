@@ -154,7 +154,7 @@ async def s3(target: Target, data: dict, cfg: dict) -> dict:
     pong_ms = [(t - sent_at[c]) * 1000 for c, t in zip(sample, pongs, strict=True) if t is not None]
     started = time.perf_counter()
     await close_all(students)
-    await target.quiet()
+    await target.quiet(limit=600)  # every presence cleared: the next scenario must not start behind it
     disconnect_s = time.perf_counter() - started
     rss2 = target.rss_kib()
     return {"S3": {
