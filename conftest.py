@@ -325,3 +325,14 @@ def listen():
     yield make
     for listener in listeners:
         listener.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new channel-layer instance per test: channels-redis binds its locks to the event loop that first used
+    them, and each test (and each async_to_sync call) runs its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
