@@ -2,6 +2,7 @@
 same services REST calls, relay what the services publish. Thin: every rule lives in a service.
 """
 
+import asyncio
 import logging
 import time
 
@@ -16,6 +17,9 @@ from monitoring.events import server_message, session_group, teachers_group
 from monitoring.live import Role
 
 logger = logging.getLogger("ielts.ws")
+
+# Presence clean-ups still running for consumers that are gone (a reference keeps each task alive).
+_LEAVING: set = set()
 
 # last_activity is a "seen recently", not an audit trail: one write per connection per this many seconds.
 TOUCH_EVERY_SECONDS = 10.0
@@ -51,9 +55,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.member_of.append(group)
+        sync = None
         if self.role == Role.STUDENT:
             try:
-                self.attempt_id = await database_call(live.student_join)(
+                self.attempt_id, sync = await database_call(live.student_join_with_sync)(
                     session_id=self.session_id, student=self.user, channel_name=self.channel_name
                 )
             except ApplicationError as exc:
@@ -71,8 +76,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 "connected", self.session_id, user_id=self.user.pk, role=self.user.effective_role, server_now=iso(now())
             )
         )
-        if self.attempt_id is not None:
-            await self._send_state_sync()
+        if sync is not None:
+            await self.send_json(sync)
 
     async def _refuse(self, reason: str):
         """Close before accepting: the client sees HTTP 403 and nothing else."""
@@ -82,8 +87,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.joined:
             self.joined = False
+            # Shielded: when daphne gives up on a slow disconnect (10 s) and cancels us, the presence is still
+            # cleared; a wave of disconnections otherwise leaves students shown connected until a sweep.
+            leave = asyncio.ensure_future(
+                database_call(live.student_leave, background=True)(channel_name=self.channel_name)
+            )
+            _LEAVING.add(leave)
+            leave.add_done_callback(_LEAVING.discard)
             try:
-                await database_call(live.student_leave, background=True)(channel_name=self.channel_name)
+                await asyncio.shield(leave)
+            except asyncio.CancelledError:
+                raise
             except Exception:  # the process is going down or the database is away: the sweep will clear us
                 logger.exception("ws presence not cleared", extra=self._log_fields())
         await self._leave_groups()

@@ -52,6 +52,12 @@ def student_join(*, session_id: int, student, channel_name: str) -> int | None:
     return attempt.pk if attempt else None
 
 
+def student_join_with_sync(*, session_id: int, student, channel_name: str) -> tuple[int | None, dict | None]:
+    """`student_join` and, when there is an attempt, its `state_sync_response`: one trip for the handshake."""
+    attempt_id = student_join(session_id=session_id, student=student, channel_name=channel_name)
+    return attempt_id, (state_sync_message(attempt_id=attempt_id) if attempt_id is not None else None)
+
+
 def student_leave(*, channel_name: str) -> bool:
     process.untrack(channel_name)
     return participant_disconnect(channel_name=channel_name)
