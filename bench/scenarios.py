@@ -132,7 +132,7 @@ async def s3(target: Target, data: dict, cfg: dict) -> dict:
     per_session = len(sessions_of(target, data, "s3")[0]["students"])
     _, students = conns_for(target, data, "s3", sessions=-(-n // per_session))
     students = students[:n]
-    warm = students[:50]
+    warm = students[: min(50, n // 4)]
     await connect(target, warm)
     await close_all(warm)
     await target.quiet()
@@ -279,7 +279,7 @@ async def s5(target: Target, data: dict, cfg: dict) -> dict:
     back = [(t - t0) for t in arrivals if t is not None]
     failures = len(students) - len(back)
     await target.quiet()
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(target.quiet_hold_s)
     rss1 = target.rss_kib()
     connected, participants = await presence(target, data, "s5")
     await close_all([*students, *teachers])
