@@ -89,8 +89,9 @@ def test_oversized_frames_and_floods_are_refused_with_flat_memory(daphne_servers
 
         # 2. A 2 MiB frame: daphne (autobahn) fails the connection as soon as the frame header names the size, before
         #    the application sees a byte. It fails "by drop": the TCP connection goes, with no close frame (1006).
-        await big.send("y" * (2 * 1024 * 1024))
+        #    The drop can come while the client is still writing the frame, so the send itself may be the one to see it.
         try:
+            await big.send("y" * (2 * 1024 * 1024))
             await asyncio.wait_for(big.recv(), 10)
             figures["client_close"] = "still open"
         except ConnectionClosed as closed:
