@@ -4,17 +4,23 @@ Each use case locks the attempt row, so two copies of one event (a replay after 
 two tabs) are applied once; the unique (attempt, event_id) constraint is the backstop.
 """
 
+import operator
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Violation, ViolationType
 from attempts.signals import attempt_counts_changed
 from exams.marking import band_for
+from exams.models import Question
 from ielts_site.clock import iso, now
-from ielts_site.errors import Conflict, InvalidInput, NotFound
+from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from monitoring.events import Audience, publish_on_commit
 
 MAX_ANSWER_CHARS = 2000
@@ -123,38 +129,136 @@ def attempts_create(*, session, student_ids) -> None:
     )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class AnswerGiven:
+    """One `answer_submitted` as the student sent it: checked by `attempts_answer`, not here."""
+
+    attempt_id: int
+    question_id: object
+    answer: object
+    event_id: str | None = None
+
+
 def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str | None = None) -> EventOutcome:
     """Upsert the answer to one question; an empty answer clears it. Stored exactly as typed."""
-    attempt = _locked(attempt)
-    if _previous(attempt, event_id):
-        return EventOutcome(attempt, applied=False)
+    attempt_id = attempt.pk if isinstance(attempt, Attempt) else attempt
+    [outcome] = attempts_answer([AnswerGiven(attempt_id, question_id, answer, event_id)])
+    if isinstance(outcome, ApplicationError):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def attempts_answer(answers: Sequence[AnswerGiven]) -> list[EventOutcome | ApplicationError]:
+    """Apply answer events of any attempts in order, each checked as one would be, in a fixed number of
+    statements however many there are (the WebSocket's batches; REST sends a batch of one).
+
+    Returns an outcome per event, or the error that refused it: a refused event changes nothing and the
+    others go on. A resent event id, even a copy within the batch, is applied once.
+    """
+    attempts = {
+        attempt.pk: attempt
+        for attempt in Attempt.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .filter(pk__in={given.attempt_id for given in answers})
+        .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
+    }
+    applied_ids = _applied_event_ids(answers)
+    known_questions = set(
+        Question.objects.filter(
+            test_id__in={attempt.test_id for attempt in attempts.values()},
+            pk__in={qid for given in answers if (qid := _as_question_id(given.question_id))},
+        )
+        .order_by()
+        .values_list("pk", "test_id")
+    )
+    answered = defaultdict(set)  # attempt id → ids of the questions it has an answer to
+    for attempt_id, question_id in (
+        Answer.objects.filter(attempt_id__in=attempts).order_by().values_list("attempt_id", "question_id")
+    ):
+        answered[attempt_id].add(question_id)
+
+    outcomes: list[EventOutcome | ApplicationError] = []
+    latest: dict[tuple[int, int], Answer] = {}  # the last answer given to each question: what is stored
+    log: list[AttemptEvent] = []
+    for given in answers:
+        attempt = attempts.get(given.attempt_id)
+        try:
+            if attempt is None:
+                raise NotFound("Attempt not found.")
+            if given.event_id and (attempt.pk, given.event_id) in applied_ids:
+                outcomes.append(EventOutcome(attempt, applied=False))
+                continue
+            answer = _answer_text(given.answer)
+            question_id = _as_id(given.question_id, "question_id")
+            if (question_id, attempt.test_id) not in known_questions:
+                raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+            _require_open(attempt)
+        except ApplicationError as exc:
+            outcomes.append(exc)
+            continue
+        moment = now()
+        latest[attempt.pk, question_id] = Answer(
+            attempt=attempt, question_id=question_id, answer=answer, answered_at=moment
+        )
+        if answer.strip():
+            answered[attempt.pk].add(question_id)
+        else:
+            answered[attempt.pk].discard(question_id)
+        if given.event_id:
+            applied_ids.add((attempt.pk, given.event_id))
+        data = {"question_id": question_id, "answer": answer}
+        log.append(AttemptEvent(attempt=attempt, event_id=given.event_id or None, type="answer_submitted", data=data,
+                                created_at=moment))  # fmt: skip
+        _publish(attempt, "answer_submitted", **data, answered_count=len(answered[attempt.pk]))
+        outcomes.append(EventOutcome(attempt))
+
+    kept = [answer for answer in latest.values() if answer.answer.strip()]
+    if kept:  # one INSERT ... ON CONFLICT DO UPDATE
+        Answer.objects.bulk_create(
+            kept, update_conflicts=True, unique_fields=["attempt", "question"], update_fields=["answer", "answered_at"]
+        )
+    if cleared := [answer for answer in latest.values() if not answer.answer.strip()]:
+        Answer.objects.filter(
+            reduce(operator.or_, (Q(attempt_id=a.attempt_id, question_id=a.question_id) for a in cleared))
+        ).delete()
+    try:
+        AttemptEvent.objects.bulk_create(log)
+    except IntegrityError as exc:  # an event id logged without the attempt's lock: nothing of the batch stays
+        raise Conflict("This event was already applied.", code="duplicate_event") from exc
+    return outcomes
+
+
+def _applied_event_ids(answers: Sequence[AnswerGiven]) -> set[tuple[int, str]]:
+    event_ids = {given.event_id for given in answers if given.event_id}
+    if not event_ids:
+        return set()
+    return set(
+        AttemptEvent.objects.filter(attempt_id__in={given.attempt_id for given in answers}, event_id__in=event_ids)
+        .order_by()
+        .values_list("attempt_id", "event_id")
+    )
+
+
+def _answer_text(answer) -> str:
     if answer is None:
-        answer = ""
+        return ""
     if not isinstance(answer, str):
         raise InvalidInput("answer must be text.", code="invalid")
     if "\x00" in answer:
         raise InvalidInput("answer must not contain NUL characters.", code="invalid")
     if len(answer) > MAX_ANSWER_CHARS:
         raise InvalidInput(f"answer is longer than {MAX_ANSWER_CHARS} characters.", code="too_long")
-    question = _question(attempt, question_id)
-    _require_open(attempt)
-    if answer.strip():  # one INSERT ... ON CONFLICT DO UPDATE
-        Answer.objects.bulk_create(
-            [Answer(attempt=attempt, question=question, answer=answer, answered_at=now())],
-            update_conflicts=True, unique_fields=["attempt", "question"], update_fields=["answer", "answered_at"],
-        )  # fmt: skip
-    else:
-        Answer.objects.filter(attempt=attempt, question=question).delete()
-    _log(attempt, event_id, "answer_submitted", {"question_id": question.pk, "answer": answer})
-    _publish(
-        attempt,
-        "answer_submitted",
-        question_id=question.pk,
-        answer=answer,
-        answered_count=attempt.answers.count(),
-    )
-    return EventOutcome(attempt)
+    return answer
+
+
+def _as_question_id(value) -> int | None:
+    """The id a question id value names, if it could name a row at all (the lookup skips the rest)."""
+    try:
+        question_id = _as_id(value, "question_id")
+    except InvalidInput:
+        return None
+    return question_id if 0 < question_id < 2**63 else None
 
 
 @transaction.atomic
@@ -315,6 +419,7 @@ def attempts_submit_open(*, session_id, reason: str) -> int:
         Attempt.objects.select_for_update(of=("self",))
         .select_related("session", "test")
         .filter(session_id=session_id, status=AttemptStatus.IN_PROGRESS)
+        .order_by("pk")  # the order every writer locks attempts in
     ):
         _close(attempt, reason=reason)
         count += 1

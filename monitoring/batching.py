@@ -1,15 +1,17 @@
 """Student events of every connection of a process, applied in batches: one transaction for all the events
 that arrived while the previous batch was being written (group commit).
 
-Each event still goes through its service (`live.apply_student_event`, the same call REST makes), in
-its own savepoint, so a bad event fails alone and a resent event id is still applied at most once. What
-the batch saves is the per-event cost around the services: a trip to a database thread, a connection
-check and, above all, a commit (a disk flush) per event. At one event at a time the batch is that one
+Each event still goes through its service (the same call REST makes), so a bad event fails alone and a
+resent event id is still applied at most once; answers, the bulk of the traffic, go through the answer
+service together (`attempts_answer`: a fixed number of statements for any number of answers). What the
+batch saves is the per-event cost around the services: a trip to a database thread, a connection check,
+statements and, above all, a commit (a disk flush) per event. At one event at a time the batch is that one
 event, so nothing waits for a batch to fill; and several batches run at once on the pool's threads, each locking
 its attempts in the same order.
 """
 
 import asyncio
+import logging
 import weakref
 
 from django.conf import settings
@@ -18,27 +20,52 @@ from django.db import transaction
 from monitoring import live
 from monitoring.db import database_call
 
+logger = logging.getLogger(__name__)
+
 MAX_BATCH = 200  # events in one transaction (the rows they lock stay locked until it commits)
 
 
 def apply_batch(items: list[tuple]) -> list:
     """Apply (attempt_id, event_type, data, event_id) items in one transaction: an outcome or an exception each.
 
-    Items are applied in order of attempt (a stable sort keeps each attempt's own order), so two processes'
-    batches lock the attempts they share in the same order.
+    Events are taken in order of attempt, each attempt's in the order they came: answers together, in one
+    `attempts_answer` call per run of them (a fixed number of statements for the run), any other event
+    through its service in a savepoint of its own. So attempts are locked in id order, as every writer
+    locks them, and two batches never wait on each other in a cycle.
     """
-    order = sorted(range(len(items)), key=lambda i: items[i][0] or 0)
+    order = sorted(range(len(items)), key=lambda i: items[i][0] or 0)  # stable: each attempt keeps its order
     results: list = [None] * len(items)
     with transaction.atomic():
+        answers: list[int] = []
         for i in order:
-            attempt_id, event_type, data, event_id = items[i]
-            try:  # each service is atomic itself: a failure rolls back to its savepoint, the batch goes on
-                results[i] = live.apply_student_event(
-                    attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id
-                )
-            except Exception as exc:  # reported to that event's sender alone
-                results[i] = exc
+            if items[i][1] == "answer_submitted":
+                answers.append(i)
+                continue
+            _apply_answers(items, answers, results)
+            answers = []
+            results[i] = _apply_one(items[i])
+        _apply_answers(items, answers, results)
     return results
+
+
+def _apply_one(item: tuple):
+    attempt_id, event_type, data, event_id = item
+    try:  # each service is atomic itself: a failure rolls back to its savepoint, the batch goes on
+        return live.apply_student_event(attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id)
+    except Exception as exc:  # reported to that event's sender alone
+        return exc
+
+
+def _apply_answers(items: list[tuple], indexes: list[int], results: list) -> None:
+    if not indexes:
+        return
+    try:
+        outcomes = live.apply_student_answers([items[i] for i in indexes])
+    except Exception:  # the run failed as a whole (it rolled back to its savepoint): each answer alone, then
+        logger.warning("answer run failed: applying its %d answers one by one", len(indexes), exc_info=True)
+        outcomes = [_apply_one(items[i]) for i in indexes]
+    for i, outcome in zip(indexes, outcomes, strict=True):
+        results[i] = outcome
 
 
 class EventBatcher:

@@ -6,6 +6,7 @@ attempts services, and the state sync. Writes all go through the services (which
 from attempts.models import Attempt
 from attempts.selectors import attempt_body
 from attempts.services import (
+    AnswerGiven,
     EventOutcome,
     attempt_answer,
     attempt_create,
@@ -15,6 +16,7 @@ from attempts.services import (
     attempt_record_violation,
     attempt_remove_highlight,
     attempt_submit,
+    attempts_answer,
 )
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
@@ -106,6 +108,29 @@ def apply_student_event(*, attempt_id: int | None, event_type: str, data: dict, 
             raise
         # A concurrent copy of this event (another tab) won the race: this one is now a plain resend.
         return service(attempt=attempt_id, event_id=event_id, **kwargs)
+
+
+def apply_student_answers(items: list[tuple]) -> list:
+    """Apply (attempt_id, "answer_submitted", data, event_id) items through one `attempts_answer` call:
+    an outcome or an exception each, in the order given, as `apply_student_event` would give them one by one.
+    """
+    results: list = [None] * len(items)
+    given: list[AnswerGiven] = []
+    positions: list[int] = []
+    for position, (attempt_id, _, data, event_id) in enumerate(items):
+        try:
+            kwargs = require_fields(data, ("question_id", "answer"))
+            if attempt_id is None:
+                raise Conflict("You have no attempt yet: wait for the test to start.", code="no_attempt")
+        except ApplicationError as exc:
+            results[position] = exc
+            continue
+        given.append(AnswerGiven(attempt_id, event_id=event_id, **kwargs))
+        positions.append(position)
+    if given:
+        for position, outcome in zip(positions, attempts_answer(given), strict=True):
+            results[position] = outcome
+    return results
 
 
 def state_sync_message(*, attempt_id: int) -> dict:

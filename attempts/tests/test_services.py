@@ -242,3 +242,32 @@ def test_the_event_log_keeps_every_change_in_order(attempt):
         ("progress_update", None),
         ("attempt_submitted", None),
     ]
+
+
+def test_a_batch_of_answers_ends_as_the_same_answers_given_one_by_one(running_session, students, listen, publish):
+    first, second = (running_session.attempts.get(student=student) for student in students[:2])
+    q1, q2 = question(first, 1), question(first, 2)
+    teachers = listen(running_session.pk)
+    given = services.AnswerGiven
+    outcomes = publish(
+        services.attempts_answer,
+        answers=[
+            given(first.pk, q1.pk, "TRUE", "a"),
+            given(second.pk, q1.pk, "FALSE", "b"),
+            given(first.pk, q2.pk, "x" * 2001, "c"),  # too long: refused alone
+            given(first.pk, str(q2.pk), "NOT GIVEN", "d"),
+            given(first.pk, q1.pk, "TRUE", "a"),  # a copy of the first, in the same batch
+            given(first.pk, q1.pk, " ", "e"),  # clears question 1
+            given(10**9, q1.pk, "TRUE", "f"),
+        ],
+    )
+    assert [o.applied if isinstance(o, services.EventOutcome) else o.code for o in outcomes] == [
+        True, True, "too_long", True, False, True, "not_found",
+    ]  # fmt: skip
+    assert dict(first.answers.values_list("question_id", "answer")) == {q2.pk: "NOT GIVEN"}
+    assert dict(second.answers.values_list("question_id", "answer")) == {q1.pk: "FALSE"}
+    assert [(m["attempt_id"], m["question_id"], m["answered_count"]) for m in teachers.messages()] == [
+        (first.pk, q1.pk, 1), (second.pk, q1.pk, 1), (first.pk, q2.pk, 2), (first.pk, q1.pk, 1),
+    ]  # fmt: skip
+    logged = AttemptEvent.objects.filter(attempt=first, type="answer_submitted").order_by("id")
+    assert list(logged.values_list("event_id", flat=True)) == ["a", "d", "e"]
