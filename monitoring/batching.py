@@ -6,8 +6,8 @@ resent event id is still applied at most once; answers, the bulk of the traffic,
 service together (`attempts_answer`: a fixed number of statements for any number of answers). What the
 batch saves is the per-event cost around the services: a trip to a database thread, a connection check,
 statements and, above all, a commit (a disk flush) per event. At one event at a time the batch is that one
-event, so nothing waits for a batch to fill; and several batches run at once on the pool's threads, each locking
-its attempts in the same order.
+event, so nothing waits for a batch to fill; under load the next batch gathers while one is written
+(`settings.WS_EVENT_BATCHES` at once, one by default), and every batch locks its attempts in id order.
 """
 
 import asyncio
@@ -110,6 +110,5 @@ async def apply_student_event(*, attempt_id, event_type: str, data: dict, event_
     loop = asyncio.get_running_loop()
     batcher = _batchers.get(loop)
     if batcher is None:
-        # One database thread stays free of batches for handshakes and state syncs.
-        batcher = _batchers[loop] = EventBatcher(parallel=max(1, settings.WS_DB_THREADS - 1))
+        batcher = _batchers[loop] = EventBatcher(parallel=settings.WS_EVENT_BATCHES)
     return await batcher.apply(attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id)

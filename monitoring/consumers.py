@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -116,6 +117,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             "user_id": user.pk if user is not None and user.is_authenticated else None,
             "role": self.role,
         }
+
+    async def dispatch(self, message):
+        # Channels' dispatch first closes stale database connections, a trip to its one shared database thread,
+        # for every frame and every published message. This consumer's database work runs on the pool, whose
+        # calls check their own connections (monitoring/db.py): the trip would only queue behind the others.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # ------------------------------------------------------------ client → server
 
