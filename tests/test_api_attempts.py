@@ -163,9 +163,23 @@ def test_attempt_body_is_the_rest_body(attempt, students, questions):
     """`attempts.selectors.attempt_body` (WebSocket state sync, pages) gives the same body as REST."""
     from attempts.selectors import attempt_body
 
-    api(students[0]).post(f"{API}/attempts/{attempt.pk}/answers", {"question_id": questions[1].pk, "answer": "x"})
-    rest = api(students[0]).get(f"{API}/attempts/{attempt.pk}").json()
-    body = attempt_body(attempt)
-    assert list(body) == ATTEMPT_FIELDS
-    assert {**body, "server_now": None} == {**rest, "server_now": None}
-    assert body == attempt_body(attempt.pk) | {"server_now": body["server_now"]}
+    student = api(students[0])
+    for question, answer in ((questions[3], "third"), (questions[1], "first")):
+        student.post(f"{API}/attempts/{attempt.pk}/answers", {"question_id": question.pk, "answer": answer})
+    passage = attempt.test.passages.first()
+    attempt_highlight(attempt=attempt, passage_id=passage.pk, text=passage.text[2:9], position_start=2, position_end=9)
+    attempt_highlight(attempt=attempt, passage_id=passage.pk, text=passage.text[:4], position_start=0, position_end=4)
+    for question in (questions[4], questions[2]):
+        attempt_flag(attempt=attempt, question_id=question.pk, flagged=True)
+    attempt_record_violation(attempt=attempt, violation_type="WINDOW_BLUR")
+    attempt_record_violation(attempt=attempt)
+
+    for moment in ("in progress", "submitted"):
+        rest = student.get(f"{API}/attempts/{attempt.pk}").json()
+        body = attempt_body(attempt)
+        assert list(body) == ATTEMPT_FIELDS, moment
+        assert {**body, "server_now": None} == {**rest, "server_now": None}, moment
+        assert body == attempt_body(attempt.pk) | {"server_now": body["server_now"]}, moment
+        student.post(f"{API}/attempts/{attempt.pk}/submit")
+    assert [len(body[name]) for name in ("answers", "highlights", "flagged_question_ids", "violations")] == [2, 2, 2, 2]
+    assert body["status"] == "SUBMITTED" and body["band"] is not None

@@ -4,6 +4,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from attempts.models import Attempt, AttemptStatus
@@ -228,6 +229,7 @@ async def test_the_start_does_not_miss_a_student_whose_join_raced_it(ws, session
     first = await _join(ws, session, students[0])
     racer = await _join(ws, session, students[1])
 
+    @transaction.atomic  # the start's messages go out on commit: after the join, as its consumer would see them
     def start_without(student):
         # As if student 1's join committed just after the start read who was connected.
         Participant.objects.filter(session=session, student=student).update(
