@@ -24,4 +24,5 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
     CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "ielts_site.asgi:application"]
+# A handshake may wait behind a whole class reconnecting at once (bench S5): 30 s, not daphne's 5, before it is dropped.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket_connect_timeout", "30", "ielts_site.asgi:application"]

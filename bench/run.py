@@ -36,6 +36,7 @@ BENCH = ROOT / "bench"
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("BENCH_DB", "ielts_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+DAPHNE_OPTIONS = ["--websocket_connect_timeout", "30"]  # as the Dockerfile and `make run` start it
 
 FULL = {
     "warmup_s": 3, "s1_s": 15, "s2_step_s": 4, "s2_p99_ms": 100,
@@ -128,7 +129,8 @@ class Servers:
 
     def daphne(self, name: str) -> tuple[subprocess.Popen, int]:
         port = free_port()
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ielts_site.asgi:application"]
+        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_OPTIONS]
+        argv.append("ielts_site.asgi:application")
         child = self.spawn(name, argv, server_env(SERVER_NAME=name))
         wait_http(f"http://127.0.0.1:{port}/healthz", child, name)
         return child, port
