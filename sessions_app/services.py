@@ -86,7 +86,8 @@ def class_unenrol(*, school_class: Class, student_id) -> None:
         participant.delete()
         if was_connected:
             _publish_presence(session_id, "participant_disconnected", participant.student)
-        _publish_live_stats(session_id)
+        else:
+            _publish_live_stats(session_id)
 
 
 # ---------------------------------------------------------------- session life cycle
@@ -161,21 +162,21 @@ def session_start(*, session: Session | int) -> Session:
     """Start one clock for everyone: each connected student gets an attempt and the same ends_at."""
     session = _transition(session, SessionStatus.IN_PROGRESS)
     connected = list(
-        session.participants.filter(connection_status=ConnectionStatus.CONNECTED).select_related("student")
+        session.participants.filter(connection_status=ConnectionStatus.CONNECTED).values_list("student_id", flat=True)
     )
     if not connected:
         raise Conflict("No student is connected yet.", code="no_students_connected")
     session.started_at = now()
     session.ends_at = session.started_at + paper_duration(session.test.time_limit_minutes)
     session.save(update_fields=["status", "started_at", "ends_at", "updated_at"])
-    attempts_create(session=session, student_ids=[p.student_id for p in connected])  # one INSERT for the class
+    attempts_create(session=session, student_ids=connected)  # one INSERT for the class
     publish_on_commit(
         session.pk,
         "session_started",
         started_at=iso(session.started_at),
         ends_at=iso(session.ends_at),
         server_now=iso(now()),
-        connected_students=[p.student_id for p in connected],
+        connected_students=connected,
     )
     _publish_status(session)
     return session
@@ -249,15 +250,17 @@ def session_delete(*, session: Session | int) -> None:
 
 
 def _publish_presence(session_id, event_type: str, student: User) -> None:
-    connected = Participant.objects.filter(session_id=session_id, connection_status=ConnectionStatus.CONNECTED)
+    """A student came or went: that event, then the live counts it changed (counted once for both)."""
+    counts = session_live_counts(session_id)
     publish_on_commit(
         session_id,
         event_type,
         audience=Audience.TEACHERS,
         student_id=student.pk,
         student_name=student.display_name,
-        connected_count=connected.count(),
+        connected_count=counts["connected"],
     )
+    publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
 
 
 def _publish_live_stats(session_id) -> None:
@@ -299,7 +302,6 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
         attempt = attempt_create(session=session, student=student)
     if first_connection:
         _publish_presence(session.pk, "participant_joined", student)
-        _publish_live_stats(session.pk)
     return participant, attempt, first_connection
 
 
@@ -309,7 +311,9 @@ def participant_disconnect(*, channel_name: str) -> bool:
     connection = LiveConnection.objects.filter(channel_name=channel_name).select_related("participant").first()
     if connection is None:
         return False
-    participant = Participant.objects.select_for_update(of=("self",)).get(pk=connection.participant_id)
+    participant = (
+        Participant.objects.select_for_update(of=("self",)).select_related("student").get(pk=connection.participant_id)
+    )
     connection.delete()
     return _refresh_presence(participant)
 
@@ -322,7 +326,6 @@ def _refresh_presence(participant: Participant) -> bool:
     participant.last_activity = now()
     participant.save(update_fields=["connection_status", "last_activity"])
     _publish_presence(participant.session_id, "participant_disconnected", participant.student)
-    _publish_live_stats(participant.session_id)
     return True
 
 
