@@ -122,24 +122,9 @@ def band_distribution_svg(bands, *, chart_id: str = "band-chart") -> SafeString:
                 )
             )
         if band == int(band):
-            parts.append(
-                format_html(
-                    '<text class="tick" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
-                    x=_number(x + bar_width / 2),
-                    y=_number(MARGIN_TOP + plot_height + 16),
-                    label=int(band),
-                )
-            )
+            parts.append(_tick(x + bar_width / 2, plot_height, int(band)))
         parts.append(mark_safe("</g>"))
-    parts.append(
-        format_html(
-            '<text class="axis-label" x="{x}" y="{y}" text-anchor="middle">Band</text>',
-            x=_number(MARGIN_LEFT + plot_width / 2),
-            y=HEIGHT - 8,
-        )
-    )
-    parts.append(mark_safe("</svg>"))
-    return mark_safe("".join(str(part) for part in parts))
+    return _finish(parts, axis_label="Band", plot_width=plot_width)
 
 
 def facility_level(facility: float) -> str:
@@ -194,20 +179,29 @@ def facility_svg(questions, *, chart_id: str = "facility-chart") -> SafeString:
             )
         )
         if index % label_every == 0 or index == len(questions) - 1:
-            parts.append(
-                format_html(
-                    '<text class="tick" x="{x}" y="{y}" text-anchor="middle">{number}</text>',
-                    x=_number(x + bar_width / 2),
-                    y=_number(MARGIN_TOP + plot_height + 16),
-                    number=question["number"],
-                )
-            )
+            parts.append(_tick(x + bar_width / 2, plot_height, question["number"]))
         parts.append(mark_safe("</g>"))
+    return _finish(parts, axis_label="Question", plot_width=plot_width)
+
+
+def _tick(x: float, plot_height: float, label) -> str:
+    """A label under the bar centred on x."""
+    return format_html(
+        '<text class="tick" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
+        x=_number(x),
+        y=_number(MARGIN_TOP + plot_height + 16),
+        label=label,
+    )
+
+
+def _finish(parts: list, *, axis_label: str, plot_width: float) -> str:
+    """The x axis's name and the end of the SVG: the whole chart as safe HTML."""
     parts.append(
         format_html(
-            '<text class="axis-label" x="{x}" y="{y}" text-anchor="middle">Question</text>',
+            '<text class="axis-label" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
             x=_number(MARGIN_LEFT + plot_width / 2),
             y=HEIGHT - 8,
+            label=axis_label,
         )
     )
     parts.append(mark_safe("</svg>"))

@@ -9,6 +9,8 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
+from sessions_app.services import session_open_waiting_room, session_start
+
 ORIGIN = (b"origin", b"http://localhost")
 
 
@@ -120,3 +122,26 @@ def db_call():
         return await database_sync_to_async(fn)(*args, **kwargs)
 
     return call
+
+
+@pytest.fixture
+def start_watched(ws, session, teacher, students, db_call):
+    """`await start_watched(students=2)` → (teacher socket, student sockets): the waiting room opened, the teacher
+    and the first students connected, the session started and every socket past its `session_status_changed`."""
+
+    async def start(*, students_connected=2):
+        await db_call(session_open_waiting_room, session=session)
+        watcher = await ws(session.pk, user=teacher)
+        await watcher.recv_type("connected")
+        sockets = []
+        for student in students[:students_connected]:
+            socket = await ws(session.pk, user=student)
+            await socket.recv_type("connected")
+            sockets.append(socket)
+        await db_call(session_start, session=session)
+        for socket in sockets:
+            await socket.until("session_status_changed")
+        await watcher.until("session_status_changed")
+        return watcher, sockets
+
+    return start

@@ -8,21 +8,13 @@ import pytest
 from attempts.models import AttemptEvent
 from exams.models import Question
 from exams.services import test_create
-from sessions_app.services import session_open_waiting_room, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-async def student_and_teacher(ws, session, teacher, students, db_call):
-    await db_call(session_open_waiting_room, session=session)
-    watcher = await ws(session.pk, user=teacher)
-    await watcher.recv_type("connected")
-    student = await ws(session.pk, user=students[0])
-    await student.recv_type("connected")
-    await db_call(session_start, session=session)
-    await student.until("session_status_changed")
-    await watcher.until("session_status_changed")
+async def student_and_teacher(start_watched):
+    watcher, [student] = await start_watched(students_connected=1)
     return student, watcher
 
 

@@ -7,7 +7,6 @@ import pytest
 from attempts.models import Attempt, AttemptStatus
 from monitoring.clock import clock, tick
 from sessions_app.models import Session, SessionStatus
-from sessions_app.services import session_open_waiting_room, session_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,26 +19,8 @@ def quick_paper(settings):
     settings.SESSION_CLOCK_INTERVAL_SECONDS = 0.05
 
 
-async def _running(ws, session, teacher, students, db_call):
-    await db_call(session_open_waiting_room, session=session)
-    watcher = await ws(session.pk, user=teacher)
-    await watcher.recv_type("connected")
-    sockets = []
-    for student in students[:2]:
-        socket = await ws(session.pk, user=student)
-        await socket.recv_type("connected")
-        sockets.append(socket)
-    await db_call(session_start, session=session)
-    for socket in sockets:
-        await socket.until("session_status_changed")
-    await watcher.until("session_status_changed")
-    return watcher, sockets
-
-
-async def test_time_up_completes_the_session_once_and_marks_every_attempt(
-    quick_paper, ws, session, teacher, students, db_call
-):
-    watcher, (a, b) = await _running(ws, session, teacher, students, db_call)
+async def test_time_up_completes_the_session_once_and_marks_every_attempt(quick_paper, start_watched, session, db_call):
+    watcher, (a, b) = await start_watched()
     question = await db_call(session.test.questions.first)
     await a.send("answer_submitted", {"question_id": question.pk, "answer": "TRUE"}, "t-1")
     await a.recv_type("ack")
@@ -68,11 +49,11 @@ async def test_time_up_completes_the_session_once_and_marks_every_attempt(
 
 
 async def test_the_clock_runs_by_itself_once_a_connection_starts_it(
-    quick_paper, settings, ws, session, teacher, students, db_call
+    quick_paper, settings, start_watched, session, db_call
 ):
     settings.SESSION_CLOCK_AUTOSTART = True
     try:
-        watcher, (a, b) = await _running(ws, session, teacher, students, db_call)
+        watcher, (a, b) = await start_watched()
         assert clock.running
         for socket in (a, b):
             done = await socket.recv_type("session_completed", timeout=3)

@@ -11,22 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-async def live(ws, session, teacher, students, db_call):
+async def live(start_watched, session, students, db_call):
     """A session in progress: a teacher watching, the first two students connected over the WebSocket."""
-    await db_call(session_open_waiting_room, session=session)
-    watcher = await ws(session.pk, user=teacher)
-    await watcher.recv_type("connected")
-    sockets = []
-    for student in students[:2]:
-        socket = await ws(session.pk, user=student)
-        await socket.recv_type("connected")
-        sockets.append(socket)
-    await db_call(session_start, session=session)
-    for socket in sockets:
-        await socket.recv_type("session_started")
-        await socket.recv_type("state_sync_response")
-        await socket.recv_type("session_status_changed")
-    await watcher.until("session_status_changed")
+    watcher, sockets = await start_watched()
     attempts = {a.student_id: a for a in await db_call(list, Attempt.objects.filter(session=session))}
     questions = await db_call(list, session.test.questions.all())
     passages = await db_call(list, session.test.passages.all())

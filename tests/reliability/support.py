@@ -90,10 +90,31 @@ async def rest(server, token: str, method: str, path: str, body=None, expect: in
     return response.json() if response.content else {}
 
 
+class Supervised:
+    """A client that keeps its connection in a task of its own (`_supervise`) until stopped."""
+
+    _stopped = False
+    _task = None
+
+    def start(self):
+        self._task = asyncio.create_task(self._supervise(), name=type(self).__name__)
+        return self
+
+    async def stop(self):
+        self._stopped = True
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def _supervise(self):
+        raise NotImplementedError
+
+
 # ---------------------------------------------------------------- a student with an outbox
 
 
-class OutboxStudent:
+class OutboxStudent(Supervised):
     """A student's browser as the contract wants it: every event goes to an outbox with its event_id and
     leaves it only when acknowledged; after a reconnect the whole outbox is sent again, in order."""
 
@@ -115,24 +136,11 @@ class OutboxStudent:
         self.ack_times: list[float] = []
         self.connected = asyncio.Event()
         self._queue: asyncio.Queue | None = None
-        self._stopped = False
         self._offline = False
         self._ws = None
         self.refusals = 0  # handshakes the server refused (HTTP 403)
-        self._task = None
 
     # the life of the connection
-
-    def start(self):
-        self._task = asyncio.create_task(self._supervise(), name=f"student-{self.label}")
-        return self
-
-    async def stop(self):
-        self._stopped = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
 
     async def _supervise(self):
         while not self._stopped:
@@ -262,7 +270,7 @@ class TeacherView:
         return out
 
 
-class LiveTeacher:
+class LiveTeacher(Supervised):
     """A teacher's live page: connect, then `GET stats` (the resync), then apply events; on any drop, again."""
 
     def __init__(self, server, session_id: int, token: str):
@@ -275,19 +283,6 @@ class LiveTeacher:
         self.event_times: list[float] = []
         self.drops: list[float] = []
         self.ready = asyncio.Event()
-        self._stopped = False
-        self._task = None
-
-    def start(self):
-        self._task = asyncio.create_task(self._supervise(), name="teacher")
-        return self
-
-    async def stop(self):
-        self._stopped = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
 
     async def _supervise(self):
         while not self._stopped:
