@@ -42,6 +42,7 @@ const page = {
   justHighlighted: false,
   refusedAsLate: 0, // changes the server refused because the test had ended
   lastHiddenAt: 0,
+  copiedHere: "", // the text last copied on this page: pasting it is not a violation
   lastStatusCheck: 0,
   banner: { key: "", text: "" },
 };
@@ -966,6 +967,24 @@ window.addEventListener("blur", () => {
     if (document.visibilityState === "hidden" || Date.now() - page.lastHiddenAt < 1000) return;
     violation("WINDOW_BLUR");
   }, 200);
+});
+// Copying within the paper (a word of the passage into an answer box) is part of the real computer test;
+// pasting text that was not copied from this page is reported, as a teacher would want to know.
+function selectedText(target) {
+  if (target && typeof target.selectionStart === "number" && typeof target.value === "string") {
+    return target.value.slice(target.selectionStart, target.selectionEnd);
+  }
+  return String(document.getSelection() || "");
+}
+const normalized = (text) => text.replace(/\s+/g, " ").trim();
+for (const type of ["copy", "cut"]) {
+  document.addEventListener(type, (event) => {
+    page.copiedHere = normalized(selectedText(event.target));
+  });
+}
+document.addEventListener("paste", (event) => {
+  const pasted = normalized((event.clipboardData && event.clipboardData.getData("text")) || "");
+  if (pasted && pasted !== page.copiedHere) violation("PASTE");
 });
 window.addEventListener("pagehide", () => commitTextInputs());
 

@@ -353,6 +353,35 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
         message="two violations",
     )
 
+    # Copying a word of the passage into an answer is allowed; pasting text from elsewhere is reported.
+    page.evaluate(
+        """([passageId, inputId]) => {
+            const passage = document.getElementById(`passage-text-${passageId}`);
+            const range = document.createRange();
+            range.selectNodeContents(passage.querySelector("p") || passage);
+            document.getSelection().removeAllRanges();
+            document.getSelection().addRange(range);
+            passage.dispatchEvent(new ClipboardEvent("copy", {bubbles: true}));
+            const copied = String(document.getSelection());
+            const paste = (text) => {
+                const data = new DataTransfer();
+                data.setData("text/plain", text);
+                document.getElementById(inputId).dispatchEvent(
+                    new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+            };
+            paste(copied);
+            paste("an answer found on the internet");
+        }""",
+        [salt.pk, f"answer-{q[3].pk}"],
+    )
+    wait_until(
+        lambda: (
+            [v["type"] for v in server.attempt(session, student)["violations"]]
+            == ["TAB_SWITCH", "WINDOW_BLUR", "PASTE"]
+        ),
+        message="one paste violation",
+    )
+
     # Submit: the dialog lists what is flagged; the finished screen shows the marked result.
     page.get_by_role("tab", name=re.compile("Part 2")).click()
     page.locator(f"#answer-{q[3].pk}").fill("")  # clear one: it is listed as unanswered
