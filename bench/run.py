@@ -47,7 +47,7 @@ FULL = {
     "quiet_hold_s": 1.0, "s1_sessions": 10,
 }  # fmt: skip
 QUICK = {  # every scenario, smaller: S1/S2 with 2 classes, S3 with 100 students, S4 with 40 only, S5 with 50
-    **FULL, "warmup_s": 0.5, "s1_s": 3, "s1_sessions": 2, "s2_step_s": 1.5, "s2_rates": [100],
+    **FULL, "warmup_s": 0.5, "s1_s": 3, "s1_sessions": 2, "s2_step_s": 1.5, "s2_rates": [100, 400],
     "s2_rates_baseline": [1000], "s3_students": 100, "s4_reps_40": 1, "s4_reps_500": 0,
     "s5_students": 50, "s6_reps": 1, "processes": [1], "quiet_hold_s": 0.3,
 }  # fmt: skip
