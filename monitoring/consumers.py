@@ -158,12 +158,11 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if self.role != Role.STUDENT:
             return await self._error("forbidden", "Only students have an attempt to sync.", message.event_id)
         try:
-            await self._find_attempt()
+            synced = await self._send_state_sync()
         except ApplicationError as exc:
             return await self._error(exc.code, exc.detail, message.event_id)
-        if self.attempt_id is None:
+        if not synced:
             return await self._error("no_attempt", "You have no attempt yet: wait for the start.", message.event_id)
-        await self._send_state_sync()
 
     async def on_student_event(self, message):
         if self.role != Role.STUDENT:
@@ -196,8 +195,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def _error(self, code: str, message: str, event_id: str | None = None):
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
 
-    async def _send_state_sync(self):
-        await self.send_json(await database_call(live.state_sync_message)(attempt_id=self.attempt_id))
+    async def _send_state_sync(self) -> bool:
+        """Send the student's `state_sync_response` (finding the attempt first, in the same trip); False if none."""
+        self.attempt_id, sync = await database_call(live.student_state_sync)(
+            session_id=self.session_id, student=self.user, attempt_id=self.attempt_id
+        )
+        if sync is None:
+            return False
+        await self.send_json(sync)
+        return True
 
     # ------------------------------------------------------------ server → client (what services publish)
 
@@ -210,6 +216,4 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message)
         if self.role == Role.STUDENT and message.get("type") == "session_started":
             # Every student connected at the start gets the whole attempt right away, from its own consumer.
-            await self._find_attempt()
-            if self.attempt_id is not None:
-                await self._send_state_sync()
+            await self._send_state_sync()

@@ -60,6 +60,13 @@ def student_join_with_sync(*, session_id: int, student, channel_name: str) -> tu
     return attempt_id, (state_sync_message(attempt_id=attempt_id) if attempt_id is not None else None)
 
 
+def student_state_sync(*, session_id: int, student, attempt_id: int | None) -> tuple[int | None, dict | None]:
+    """The student's attempt (found, or created for a start that missed them) and its `state_sync_response`."""
+    if attempt_id is None:
+        attempt_id = student_attempt_id(session_id=session_id, student=student)
+    return attempt_id, (state_sync_message(attempt_id=attempt_id) if attempt_id is not None else None)
+
+
 def student_leave(*, channel_name: str) -> bool:
     process.untrack(channel_name)
     return participant_disconnect(channel_name=channel_name)
