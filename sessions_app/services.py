@@ -5,6 +5,7 @@ Every transition locks the session row, checks TRANSITIONS and publishes after c
 
 import logging
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -252,15 +253,19 @@ def session_delete(*, session: Session | int) -> None:
 def _publish_presence(session_id, event_type: str, student: User) -> None:
     """A student came or went: that event, then the live counts it changed (counted once for both)."""
     counts = session_live_counts(session_id)
+    _publish_student_presence(session_id, event_type, student, connected_count=counts["connected"])
+    publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
+
+
+def _publish_student_presence(session_id, event_type: str, student: User, *, connected_count: int) -> None:
     publish_on_commit(
         session_id,
         event_type,
         audience=Audience.TEACHERS,
         student_id=student.pk,
         student_name=student.display_name,
-        connected_count=counts["connected"],
+        connected_count=connected_count,
     )
-    publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
 
 
 def _publish_live_stats(session_id) -> None:
@@ -359,12 +364,31 @@ def server_process_forget(*, server_id: str) -> int:
             LiveConnection.objects.filter(server_id=server_id).values_list("participant_id", flat=True).distinct()
         )
         ServerProcess.objects.filter(pk=server_id).delete()  # cascades to its LiveConnections
-        went_offline = 0
-        for participant in (
-            Participant.objects.select_for_update(of=("self",)).select_related("student").filter(pk__in=participant_ids)
-        ):
-            went_offline += _refresh_presence(participant)
-    return went_offline
+        # In bulk: a large process holds thousands of students, and a sweep runs on a survivor's clock thread.
+        locked = list(
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("student")
+            .filter(pk__in=participant_ids)
+            .exclude(connection_status=ConnectionStatus.DISCONNECTED)
+            .order_by("pk")
+        )
+        # Read under the locks, which a join takes first too: a student connected elsewhere stays connected.
+        still_here = set(LiveConnection.objects.filter(participant__in=locked).values_list("participant_id", flat=True))
+        offline = [participant for participant in locked if participant.pk not in still_here]
+        Participant.objects.filter(pk__in=[p.pk for p in offline]).update(
+            connection_status=ConnectionStatus.DISCONNECTED, last_activity=now()
+        )
+        by_session = defaultdict(list)
+        for participant in offline:
+            by_session[participant.session_id].append(participant.student)
+        for session_id, students in by_session.items():
+            counts = session_live_counts(session_id)  # one count per session, however many went
+            for student in students:
+                _publish_student_presence(
+                    session_id, "participant_disconnected", student, connected_count=counts["connected"]
+                )
+            publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
+    return len(offline)
 
 
 def server_processes_sweep() -> int:
