@@ -102,12 +102,19 @@ STUDENT_EVENTS = {
 }
 
 
-def apply_student_event(*, attempt_id: int | None, event_type: str, data: dict, event_id: str | None) -> EventOutcome:
-    """Apply one student event through its service (the same call REST makes, so teachers see the same message)."""
-    service, required, optional = STUDENT_EVENTS[event_type]
+def _service_arguments(attempt_id: int | None, event_type: str, data: dict) -> dict:
+    """The keyword arguments of the event's service from `data`; refused while the student has no attempt."""
+    _, required, optional = STUDENT_EVENTS[event_type]
     kwargs = require_fields(data, required, optional)
     if attempt_id is None:
         raise Conflict("You have no attempt yet: wait for the test to start.", code="no_attempt")
+    return kwargs
+
+
+def apply_student_event(*, attempt_id: int | None, event_type: str, data: dict, event_id: str | None) -> EventOutcome:
+    """Apply one student event through its service (the same call REST makes, so teachers see the same message)."""
+    service, _, _ = STUDENT_EVENTS[event_type]
+    kwargs = _service_arguments(attempt_id, event_type, data)
     try:
         return service(attempt=attempt_id, event_id=event_id, **kwargs)
     except ApplicationError as exc:
@@ -126,9 +133,7 @@ def apply_student_answers(items: list[tuple]) -> list:
     positions: list[int] = []
     for position, (attempt_id, _, data, event_id) in enumerate(items):
         try:
-            kwargs = require_fields(data, ("question_id", "answer"))
-            if attempt_id is None:
-                raise Conflict("You have no attempt yet: wait for the test to start.", code="no_attempt")
+            kwargs = _service_arguments(attempt_id, "answer_submitted", data)
         except ApplicationError as exc:
             results[position] = exc
             continue

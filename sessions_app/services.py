@@ -320,18 +320,36 @@ def participant_disconnect(*, channel_name: str) -> bool:
         Participant.objects.select_for_update(of=("self",)).select_related("student").get(pk=connection.participant_id)
     )
     connection.delete()
-    return _refresh_presence(participant)
+    return _refresh_presence([participant]) == 1
 
 
-def _refresh_presence(participant: Participant) -> bool:
-    """Derive the participant's state from its live connections; publish if it went offline."""
-    if participant.connections.exists() or participant.connection_status == ConnectionStatus.DISCONNECTED:
-        return False
-    participant.connection_status = ConnectionStatus.DISCONNECTED
-    participant.last_activity = now()
-    participant.save(update_fields=["connection_status", "last_activity"])
-    _publish_presence(participant.session_id, "participant_disconnected", participant.student)
-    return True
+def _refresh_presence(locked: list[Participant]) -> int:
+    """Derive these locked participants' state from their live connections (read under the locks, which a join
+    takes first too: a student still connected elsewhere stays connected); publish who went offline, with one
+    count per session however many went. Returns how many went offline."""
+    shown_connected = [p for p in locked if p.connection_status != ConnectionStatus.DISCONNECTED]
+    if not shown_connected:
+        return 0
+    still_here = set(
+        LiveConnection.objects.filter(participant__in=shown_connected).values_list("participant_id", flat=True)
+    )
+    offline = [p for p in shown_connected if p.pk not in still_here]
+    if not offline:
+        return 0
+    Participant.objects.filter(pk__in=[p.pk for p in offline]).update(
+        connection_status=ConnectionStatus.DISCONNECTED, last_activity=now()
+    )
+    by_session = defaultdict(list)
+    for participant in offline:
+        by_session[participant.session_id].append(participant.student)
+    for session_id, students in by_session.items():
+        counts = session_live_counts(session_id)
+        for student in students:
+            _publish_student_presence(
+                session_id, "participant_disconnected", student, connected_count=counts["connected"]
+            )
+        publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
+    return len(offline)
 
 
 def participant_touch(*, session_id, student_id) -> None:
@@ -372,23 +390,7 @@ def server_process_forget(*, server_id: str) -> int:
             .exclude(connection_status=ConnectionStatus.DISCONNECTED)
             .order_by("pk")
         )
-        # Read under the locks, which a join takes first too: a student connected elsewhere stays connected.
-        still_here = set(LiveConnection.objects.filter(participant__in=locked).values_list("participant_id", flat=True))
-        offline = [participant for participant in locked if participant.pk not in still_here]
-        Participant.objects.filter(pk__in=[p.pk for p in offline]).update(
-            connection_status=ConnectionStatus.DISCONNECTED, last_activity=now()
-        )
-        by_session = defaultdict(list)
-        for participant in offline:
-            by_session[participant.session_id].append(participant.student)
-        for session_id, students in by_session.items():
-            counts = session_live_counts(session_id)  # one count per session, however many went
-            for student in students:
-                _publish_student_presence(
-                    session_id, "participant_disconnected", student, connected_count=counts["connected"]
-                )
-            publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
-    return len(offline)
+        return _refresh_presence(locked)
 
 
 def server_processes_sweep() -> int:
