@@ -5,7 +5,7 @@ two tabs) are applied once; the unique (attempt, event_id) constraint is the bac
 """
 
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,12 +13,13 @@ from functools import reduce
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Length
 
 from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Violation, ViolationType
 from attempts.signals import attempt_counts_changed
 from exams.marking import band_for
-from exams.models import Question
+from exams.models import Passage, Question
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from monitoring.events import Audience, publish_on_commit
@@ -88,13 +89,6 @@ def _publish(attempt: Attempt, event_type: str, **fields) -> None:
     )
 
 
-def _question(attempt: Attempt, question_id):
-    question = attempt.test.questions.filter(pk=_as_id(question_id, "question_id")).first()
-    if question is None:
-        raise InvalidInput("The question is not part of this paper.", code="unknown_question")
-    return question
-
-
 def _as_id(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidInput(f"{name} must be an id.", code="invalid")
@@ -130,114 +124,336 @@ def attempts_create(*, session, student_ids) -> None:
 
 
 @dataclass(frozen=True)
-class AnswerGiven:
-    """One `answer_submitted` as the student sent it: checked by `attempts_answer`, not here."""
+class StudentEvent:
+    """One student event as it was sent: `data` holds its service's keyword arguments, checked by `attempts_apply`."""
 
     attempt_id: int
-    question_id: object
-    answer: object
+    type: str
+    data: dict
     event_id: str | None = None
 
 
-def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str | None = None) -> EventOutcome:
-    """Upsert the answer to one question; an empty answer clears it. Stored exactly as typed."""
+# The kinds `attempts_apply` takes (a hand-in marks the attempt: `attempt_submit`, one at a time).
+BULK_EVENT_TYPES = frozenset(
+    {"answer_submitted", "progress_update", "text_highlighted", "highlight_removed", "question_flagged",
+     "tab_violation"}
+)  # fmt: skip
+
+
+def _one(attempt: Attempt | int, event_type: str, event_id: str | None, **data) -> EventOutcome:
     attempt_id = attempt.pk if isinstance(attempt, Attempt) else attempt
-    [outcome] = attempts_answer([AnswerGiven(attempt_id, question_id, answer, event_id)])
+    [outcome] = attempts_apply([StudentEvent(attempt_id, event_type, data, event_id)])
     if isinstance(outcome, ApplicationError):
         raise outcome
     return outcome
 
 
+def attempt_answer(*, attempt: Attempt | int, question_id, answer, event_id: str | None = None) -> EventOutcome:
+    """Upsert the answer to one question; an empty answer clears it. Stored exactly as typed."""
+    return _one(attempt, "answer_submitted", event_id, question_id=question_id, answer=answer)
+
+
+def attempt_progress(*, attempt: Attempt | int, passage_index, question_index, event_id: str | None = None):
+    """Where the student is in the paper (what the teacher's grid shows)."""
+    return _one(attempt, "progress_update", event_id, passage_index=passage_index, question_index=question_index)
+
+
+def attempt_highlight(
+    *, attempt: Attempt | int, passage_id, text, position_start, position_end, event_id: str | None = None
+) -> EventOutcome:
+    """A highlight on a passage; the ack carries its `highlight_id`."""
+    return _one(
+        attempt, "text_highlighted", event_id, passage_id=passage_id, text=text, position_start=position_start,
+        position_end=position_end,
+    )  # fmt: skip
+
+
+def attempt_remove_highlight(*, attempt: Attempt | int, highlight_id, event_id: str | None = None) -> EventOutcome:
+    return _one(attempt, "highlight_removed", event_id, highlight_id=highlight_id)
+
+
+def attempt_flag(*, attempt: Attempt | int, question_id, flagged, event_id: str | None = None) -> EventOutcome:
+    return _one(attempt, "question_flagged", event_id, question_id=question_id, flagged=flagged)
+
+
+def attempt_record_violation(
+    *, attempt: Attempt | int, violation_type: str | None = None, event_id: str | None = None
+) -> EventOutcome:
+    return _one(attempt, "tab_violation", event_id, violation_type=violation_type)
+
+
 @transaction.atomic
-def attempts_answer(answers: Sequence[AnswerGiven]) -> list[EventOutcome | ApplicationError]:
-    """Apply answer events of any attempts in order, each checked as one would be, in a fixed number of
-    statements however many there are (the WebSocket's batches; REST sends a batch of one).
+def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | ApplicationError]:
+    """Apply student events of any attempts and any of the BULK_EVENT_TYPES in order, each checked as it would
+    be alone, in a fixed number of statements however many there are (the WebSocket's batches; REST and the
+    single services send a batch of one).
 
     Returns an outcome per event, or the error that refused it: a refused event changes nothing and the
     others go on. A resent event id, even a copy within the batch, is applied once.
     """
-    attempts = {
-        attempt.pk: attempt
-        for attempt in Attempt.objects.select_for_update(of=("self",))
-        .select_related("session")
-        .filter(pk__in={given.attempt_id for given in answers})
-        .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
-    }
-    applied_ids = _applied_event_ids(answers)
-    known_questions = set(
-        Question.objects.filter(
-            test_id__in={attempt.test_id for attempt in attempts.values()},
-            pk__in={qid for given in answers if (qid := _as_question_id(given.question_id))},
-        )
-        .order_by()
-        .values_list("pk", "test_id")
-    )
-    answered = defaultdict(set)  # attempt id → ids of the questions it has an answer to
-    for attempt_id, question_id in (
-        Answer.objects.filter(attempt_id__in=attempts).order_by().values_list("attempt_id", "question_id")
-    ):
-        answered[attempt_id].add(question_id)
+    return _EventBatch(events).apply()
 
-    outcomes: list[EventOutcome | ApplicationError] = []
-    latest: dict[tuple[int, int], Answer] = {}  # the last answer given to each question: what is stored
-    log: list[AttemptEvent] = []
-    for given in answers:
-        attempt = attempts.get(given.attempt_id)
-        try:
-            if attempt is None:
-                raise NotFound("Attempt not found.")
-            if given.event_id and (attempt.pk, given.event_id) in applied_ids:
-                outcomes.append(EventOutcome(attempt, applied=False))
+
+class _EventBatch:
+    """Reads what the events need in one query per kind of fact, applies each event in memory, then writes
+    each kind of row in one statement and publishes each event's message, in the order of the events."""
+
+    def __init__(self, events: Sequence[StudentEvent]):
+        self.events = events
+        self.by_type = defaultdict(list)
+        for event in events:
+            self.by_type[event.type].append(event)
+        self.attempts = {
+            attempt.pk: attempt
+            for attempt in Attempt.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(pk__in={event.attempt_id for event in events})
+            .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
+        }
+        self.applied = self._applied_events()  # (attempt id, event id) → the logged event's data
+        self.log: list[AttemptEvent] = []
+        self.publishes: list[tuple[Attempt, str, dict]] = []
+        self.stats_sessions: set[int] = set()
+        self._load_paper()
+        self._load_attempt_state()
+        # What is written at the end: the last state of each row the events touched.
+        self.answers: dict[tuple[int, int], Answer] = {}
+        self.flags: dict[tuple[int, int], bool] = {}
+        self.new_highlights: list[Highlight] = []
+        self.removed_highlights: set[int] = set()
+        self.violations: list[Violation] = []
+        self.moved: dict[int, Attempt] = {}
+
+    # ------------------------------------------------------------------ reads, one query per kind of fact
+
+    def _applied_events(self) -> dict[tuple[int, str], dict]:
+        event_ids = {event.event_id for event in self.events if event.event_id}
+        if not event_ids:
+            return {}
+        rows = AttemptEvent.objects.filter(attempt_id__in=self.attempts, event_id__in=event_ids).order_by()
+        return {(attempt_id, event_id): data for attempt_id, event_id, data in
+                rows.values_list("attempt_id", "event_id", "data")}  # fmt: skip
+
+    def _ids_named(self, *types_and_fields) -> set[int]:
+        return {
+            value
+            for event_type, name in types_and_fields
+            for event in self.by_type[event_type]
+            if (value := _as_lookup_id(event.data.get(name)))
+        }
+
+    def _load_paper(self) -> None:
+        tests = {attempt.test_id for attempt in self.attempts.values()}
+        self.questions = set()  # (question id, test id) of the questions named
+        if question_ids := self._ids_named(("answer_submitted", "question_id"), ("question_flagged", "question_id")):
+            self.questions = set(
+                Question.objects.filter(test_id__in=tests, pk__in=question_ids).order_by().values_list("pk", "test_id")
+            )
+        self.passages = {}  # passage id → (test id, length of its text)
+        if passage_ids := self._ids_named(("text_highlighted", "passage_id")):
+            self.passages = {
+                pk: (test_id, length)
+                for pk, test_id, length in Passage.objects.filter(test_id__in=tests, pk__in=passage_ids)
+                .annotate(length=Length("text"))
+                .order_by()
+                .values_list("pk", "test_id", "length")
+            }
+        self.sizes = {}  # test id → (passages, questions): the range of a progress update
+        if self.by_type["progress_update"]:
+            passages = Counter(Passage.objects.filter(test_id__in=tests).order_by().values_list("test_id", flat=True))
+            questions = Counter(Question.objects.filter(test_id__in=tests).order_by().values_list("test_id", flat=True))
+            self.sizes = {test: (passages[test], questions[test]) for test in tests}
+
+    def _load_attempt_state(self) -> None:
+        ids = self.attempts.keys()
+        self.answered = defaultdict(set)  # attempt id → ids of the questions it has an answer to
+        if self.by_type["answer_submitted"]:
+            for attempt_id, question_id in (
+                Answer.objects.filter(attempt_id__in=ids).order_by().values_list("attempt_id", "question_id")
+            ):
+                self.answered[attempt_id].add(question_id)
+        self.highlights = {}  # highlight id → its attempt id, of the highlights named for removal
+        if highlight_ids := self._ids_named(("highlight_removed", "highlight_id")):
+            named = Highlight.objects.filter(attempt_id__in=ids, pk__in=highlight_ids).order_by()
+            self.highlights = dict(named.values_list("pk", "attempt_id"))
+        self.violation_counts = Counter()
+        if self.by_type["tab_violation"]:
+            self.violation_counts.update(
+                dict(
+                    Violation.objects.filter(attempt_id__in=ids)
+                    .order_by()
+                    .values("attempt_id")
+                    .annotate(n=Count("id"))
+                    .values_list("attempt_id", "n")
+                )
+            )
+
+    # ------------------------------------------------------------------ each event, in memory
+
+    def apply(self) -> list[EventOutcome | ApplicationError]:
+        outcomes: list[EventOutcome | ApplicationError] = []
+        for event in self.events:
+            attempt = self.attempts.get(event.attempt_id)
+            try:
+                if attempt is None:
+                    raise NotFound("Attempt not found.")
+                previous = self.applied.get((attempt.pk, event.event_id)) if event.event_id else None
+                if previous is not None:
+                    outcomes.append(EventOutcome(attempt, applied=False, ack=previous))
+                    continue
+                data = getattr(self, "_" + event.type)(attempt, **event.data)
+            except ApplicationError as exc:
+                outcomes.append(exc)
                 continue
-            answer = _answer_text(given.answer)
-            question_id = _as_id(given.question_id, "question_id")
-            if (question_id, attempt.test_id) not in known_questions:
-                raise InvalidInput("The question is not part of this paper.", code="unknown_question")
-            _require_open(attempt)
-        except ApplicationError as exc:
-            outcomes.append(exc)
-            continue
-        moment = now()
-        latest[attempt.pk, question_id] = Answer(
-            attempt=attempt, question_id=question_id, answer=answer, answered_at=moment
+            entry = AttemptEvent(attempt=attempt, event_id=event.event_id or None, type=event.type, data=data,
+                                 created_at=now())  # fmt: skip
+            self.log.append(entry)
+            if event.event_id:
+                self.applied[attempt.pk, event.event_id] = data
+            outcomes.append(EventOutcome(attempt, ack=data))  # the ack is made of the data once it is written
+        self._write()
+        for outcome in outcomes:
+            if isinstance(outcome, EventOutcome):
+                outcome.ack = self._ack_of(outcome.ack)
+        for attempt, event_type, fields in self.publishes:
+            _publish(attempt, event_type, **{k: v() if callable(v) else v for k, v in fields.items()})
+        for session_id in sorted(self.stats_sessions):  # one count per session, however many violations
+            attempt_counts_changed.send(sender=Attempt, session_id=session_id)
+        return outcomes
+
+    @staticmethod
+    def _ack_of(data: dict) -> dict:
+        """What the sender's ack carries: a highlight's id (also for a resend of it)."""
+        highlight_id = data.get("highlight_id")
+        if "text" in data and highlight_id is not None:
+            return {"highlight_id": highlight_id() if callable(highlight_id) else highlight_id}
+        return {}
+
+    def _answer_submitted(self, attempt: Attempt, *, question_id, answer) -> dict:
+        answer = _answer_text(answer)
+        question_id = _as_id(question_id, "question_id")
+        if (question_id, attempt.test_id) not in self.questions:
+            raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+        _require_open(attempt)
+        self.answers[attempt.pk, question_id] = Answer(
+            attempt=attempt, question_id=question_id, answer=answer, answered_at=now()
         )
         if answer.strip():
-            answered[attempt.pk].add(question_id)
+            self.answered[attempt.pk].add(question_id)
         else:
-            answered[attempt.pk].discard(question_id)
-        if given.event_id:
-            applied_ids.add((attempt.pk, given.event_id))
+            self.answered[attempt.pk].discard(question_id)
         data = {"question_id": question_id, "answer": answer}
-        log.append(AttemptEvent(attempt=attempt, event_id=given.event_id or None, type="answer_submitted", data=data,
-                                created_at=moment))  # fmt: skip
-        _publish(attempt, "answer_submitted", **data, answered_count=len(answered[attempt.pk]))
-        outcomes.append(EventOutcome(attempt))
+        self.publishes.append((attempt, "answer_submitted", {**data, "answered_count": len(self.answered[attempt.pk])}))
+        return data
 
-    kept = [answer for answer in latest.values() if answer.answer.strip()]
-    if kept:  # one INSERT ... ON CONFLICT DO UPDATE
-        Answer.objects.bulk_create(
-            kept, update_conflicts=True, unique_fields=["attempt", "question"], update_fields=["answer", "answered_at"]
+    def _progress_update(self, attempt: Attempt, *, passage_index, question_index) -> dict:
+        passages, questions = self.sizes[attempt.test_id]
+        passage_index = _as_index(passage_index, "passage_index", passages)
+        question_index = _as_index(question_index, "question_index", questions)
+        _require_open(attempt)
+        attempt.current_passage_index = passage_index
+        attempt.current_question_index = question_index
+        self.moved[attempt.pk] = attempt
+        data = {"passage_index": passage_index, "question_index": question_index}
+        self.publishes.append((attempt, "progress_update", data))
+        return data
+
+    def _text_highlighted(self, attempt: Attempt, *, passage_id, text, position_start, position_end) -> dict:
+        passage_pk = _as_id(passage_id, "passage_id")
+        test_id, length = self.passages.get(passage_pk, (None, 0))
+        if test_id != attempt.test_id:
+            raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
+        if not isinstance(text, str) or not text.strip() or "\x00" in text:
+            raise InvalidInput("text must be the highlighted text.", code="invalid")
+        for name, value in (("position_start", position_start), ("position_end", position_end)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(f"{name} must be a whole number.", code="invalid")
+        if not 0 <= position_start < position_end <= length:
+            raise InvalidInput(f"Positions must satisfy 0 <= start < end <= {length}.", code="out_of_range")
+        if len(text) > MAX_HIGHLIGHT_CHARS:
+            raise InvalidInput("The highlighted text is too long.", code="too_long")
+        _require_open(attempt)
+        highlight = Highlight(
+            attempt=attempt, passage_id=passage_pk, text=text, position_start=position_start,
+            position_end=position_end, timestamp=now(),
+        )  # fmt: skip
+        self.new_highlights.append(highlight)
+        # The id is the INSERT's: the log, the message and the ack read it once the batch is written.
+        data = {"highlight_id": lambda: highlight.pk, "passage_id": passage_pk, "text": text,
+                "position_start": position_start, "position_end": position_end}  # fmt: skip
+        self.publishes.append((attempt, "text_highlighted", data))
+        return data
+
+    def _highlight_removed(self, attempt: Attempt, *, highlight_id) -> dict:
+        highlight_pk = _as_id(highlight_id, "highlight_id")
+        if self.highlights.get(highlight_pk) != attempt.pk or highlight_pk in self.removed_highlights:
+            raise InvalidInput("No such highlight in this attempt.", code="unknown_highlight")
+        _require_open(attempt)
+        self.removed_highlights.add(highlight_pk)
+        data = {"highlight_id": highlight_pk}
+        self.publishes.append((attempt, "highlight_removed", data))
+        return data
+
+    def _question_flagged(self, attempt: Attempt, *, question_id, flagged) -> dict:
+        if not isinstance(flagged, bool):
+            raise InvalidInput("flagged must be true or false.", code="invalid")
+        question_id = _as_id(question_id, "question_id")
+        if (question_id, attempt.test_id) not in self.questions:
+            raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+        _require_open(attempt)
+        self.flags[attempt.pk, question_id] = flagged
+        data = {"question_id": question_id, "flagged": flagged}
+        self.publishes.append((attempt, "question_flagged", data))
+        return data
+
+    def _tab_violation(self, attempt: Attempt, *, violation_type=None) -> dict:
+        violation_type = violation_type or ViolationType.TAB_SWITCH
+        if violation_type not in ViolationType.values:
+            raise InvalidInput(f"Unknown violation_type {violation_type!r}.", code="invalid")
+        _require_open(attempt)
+        self.violations.append(Violation(attempt=attempt, type=violation_type, timestamp=now()))
+        self.violation_counts[attempt.pk] += 1
+        self.stats_sessions.add(attempt.session_id)
+        data = {"violation_type": violation_type}
+        self.publishes.append(
+            (attempt, "tab_violation", {**data, "violations_count": self.violation_counts[attempt.pk]})
         )
-    if cleared := [answer for answer in latest.values() if not answer.answer.strip()]:
-        Answer.objects.filter(
-            reduce(operator.or_, (Q(attempt_id=a.attempt_id, question_id=a.question_id) for a in cleared))
-        ).delete()
-    try:
-        AttemptEvent.objects.bulk_create(log)
-    except IntegrityError as exc:  # an event id logged without the attempt's lock: nothing of the batch stays
-        raise Conflict("This event was already applied.", code="duplicate_event") from exc
-    return outcomes
+        return data
+
+    # ------------------------------------------------------------------ writes, one statement per kind of row
+
+    def _write(self) -> None:
+        if self.new_highlights:  # first: the log and the messages carry the new ids
+            Highlight.objects.bulk_create(self.new_highlights)
+        if self.removed_highlights:
+            Highlight.objects.filter(pk__in=self.removed_highlights).delete()
+        kept = [answer for answer in self.answers.values() if answer.answer.strip()]
+        if kept:  # one INSERT ... ON CONFLICT DO UPDATE
+            Answer.objects.bulk_create(
+                kept, update_conflicts=True, unique_fields=["attempt", "question"],
+                update_fields=["answer", "answered_at"],
+            )  # fmt: skip
+        if cleared := [answer for answer in self.answers.values() if not answer.answer.strip()]:
+            Answer.objects.filter(_any_of(cleared)).delete()
+        flagged = Attempt.flagged_questions.through
+        if added := [key for key, on in self.flags.items() if on]:
+            flagged.objects.bulk_create([flagged(attempt_id=a, question_id=q) for a, q in added], ignore_conflicts=True)
+        if removed := [key for key, on in self.flags.items() if not on]:
+            flagged.objects.filter(reduce(operator.or_, (Q(attempt_id=a, question_id=q) for a, q in removed))).delete()
+        if self.violations:
+            Violation.objects.bulk_create(self.violations)
+        if self.moved:
+            Attempt.objects.bulk_update(self.moved.values(), ["current_passage_index", "current_question_index"])
+        for entry in self.log:
+            entry.data = {k: v() if callable(v) else v for k, v in entry.data.items()}
+        try:
+            AttemptEvent.objects.bulk_create(self.log)
+        except IntegrityError as exc:  # an event id logged without the attempt's lock: nothing of the batch stays
+            raise Conflict("This event was already applied.", code="duplicate_event") from exc
 
 
-def _applied_event_ids(answers: Sequence[AnswerGiven]) -> set[tuple[int, str]]:
-    event_ids = {given.event_id for given in answers if given.event_id}
-    if not event_ids:
-        return set()
-    return set(
-        AttemptEvent.objects.filter(attempt_id__in={given.attempt_id for given in answers}, event_id__in=event_ids)
-        .order_by()
-        .values_list("attempt_id", "event_id")
-    )
+def _any_of(answers: list[Answer]) -> Q:
+    return reduce(operator.or_, (Q(attempt_id=a.attempt_id, question_id=a.question_id) for a in answers))
 
 
 def _answer_text(answer) -> str:
@@ -252,128 +468,13 @@ def _answer_text(answer) -> str:
     return answer
 
 
-def _as_question_id(value) -> int | None:
-    """The id a question id value names, if it could name a row at all (the lookup skips the rest)."""
+def _as_lookup_id(value) -> int | None:
+    """The id a value names, if it could name a row at all (the lookups skip the rest)."""
     try:
-        question_id = _as_id(value, "question_id")
+        pk = _as_id(value, "id")
     except InvalidInput:
         return None
-    return question_id if 0 < question_id < 2**63 else None
-
-
-@transaction.atomic
-def attempt_record_violation(
-    *, attempt: Attempt | int, violation_type: str | None = None, event_id: str | None = None
-) -> EventOutcome:
-    attempt = _locked(attempt)
-    if _previous(attempt, event_id):
-        return EventOutcome(attempt, applied=False)
-    violation_type = violation_type or ViolationType.TAB_SWITCH
-    if violation_type not in ViolationType.values:
-        raise InvalidInput(f"Unknown violation_type {violation_type!r}.", code="invalid")
-    _require_open(attempt)
-    Violation.objects.create(attempt=attempt, type=violation_type, timestamp=now())
-    _log(attempt, event_id, "tab_violation", {"violation_type": violation_type})
-    _publish(attempt, "tab_violation", violation_type=violation_type, violations_count=attempt.violations.count())
-    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
-    return EventOutcome(attempt)
-
-
-@transaction.atomic
-def attempt_highlight(
-    *,
-    attempt: Attempt | int,
-    passage_id,
-    text,
-    position_start,
-    position_end,
-    event_id: str | None = None,
-) -> EventOutcome:
-    attempt = _locked(attempt)
-    previous = _previous(attempt, event_id)
-    if previous:
-        return EventOutcome(attempt, applied=False, ack={"highlight_id": previous.data.get("highlight_id")})
-    passage = attempt.test.passages.filter(pk=_as_id(passage_id, "passage_id")).first()
-    if passage is None:
-        raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
-    if not isinstance(text, str) or not text.strip() or "\x00" in text:
-        raise InvalidInput("text must be the highlighted text.", code="invalid")
-    for name, value in (("position_start", position_start), ("position_end", position_end)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(f"{name} must be a whole number.", code="invalid")
-    if not 0 <= position_start < position_end <= len(passage.text):
-        raise InvalidInput(f"Positions must satisfy 0 <= start < end <= {len(passage.text)}.", code="out_of_range")
-    if len(text) > MAX_HIGHLIGHT_CHARS:
-        raise InvalidInput("The highlighted text is too long.", code="too_long")
-    _require_open(attempt)
-    highlight = Highlight.objects.create(
-        attempt=attempt, passage=passage, text=text, position_start=position_start, position_end=position_end,
-        timestamp=now(),
-    )  # fmt: skip
-    _log(
-        attempt,
-        event_id,
-        "text_highlighted",
-        {"highlight_id": highlight.pk, "passage_id": passage.pk, "text": text,
-         "position_start": position_start, "position_end": position_end},
-    )  # fmt: skip
-    _publish(
-        attempt, "text_highlighted", highlight_id=highlight.pk, passage_id=passage.pk, text=text,
-        position_start=position_start, position_end=position_end,
-    )  # fmt: skip
-    return EventOutcome(attempt, ack={"highlight_id": highlight.pk})
-
-
-@transaction.atomic
-def attempt_remove_highlight(*, attempt: Attempt | int, highlight_id, event_id: str | None = None) -> EventOutcome:
-    attempt = _locked(attempt)
-    if _previous(attempt, event_id):
-        return EventOutcome(attempt, applied=False)
-    highlight = attempt.highlights.filter(pk=_as_id(highlight_id, "highlight_id")).first()
-    if highlight is None:
-        raise InvalidInput("No such highlight in this attempt.", code="unknown_highlight")
-    _require_open(attempt)
-    highlight_pk = highlight.pk
-    highlight.delete()
-    _log(attempt, event_id, "highlight_removed", {"highlight_id": highlight_pk})
-    _publish(attempt, "highlight_removed", highlight_id=highlight_pk)
-    return EventOutcome(attempt)
-
-
-@transaction.atomic
-def attempt_flag(*, attempt: Attempt | int, question_id, flagged, event_id: str | None = None) -> EventOutcome:
-    attempt = _locked(attempt)
-    if _previous(attempt, event_id):
-        return EventOutcome(attempt, applied=False)
-    if not isinstance(flagged, bool):
-        raise InvalidInput("flagged must be true or false.", code="invalid")
-    question = _question(attempt, question_id)
-    _require_open(attempt)
-    if flagged:
-        attempt.flagged_questions.add(question)
-    else:
-        attempt.flagged_questions.remove(question)
-    _log(attempt, event_id, "question_flagged", {"question_id": question.pk, "flagged": flagged})
-    _publish(attempt, "question_flagged", question_id=question.pk, flagged=flagged)
-    return EventOutcome(attempt)
-
-
-@transaction.atomic
-def attempt_progress(
-    *, attempt: Attempt | int, passage_index, question_index, event_id: str | None = None
-) -> EventOutcome:
-    attempt = _locked(attempt)
-    if _previous(attempt, event_id):
-        return EventOutcome(attempt, applied=False)
-    passage_index = _as_index(passage_index, "passage_index", attempt.test.passages.count())
-    question_index = _as_index(question_index, "question_index", attempt.test.questions.count())
-    _require_open(attempt)
-    attempt.current_passage_index = passage_index
-    attempt.current_question_index = question_index
-    attempt.save(update_fields=["current_passage_index", "current_question_index"])
-    _log(attempt, event_id, "progress_update", {"passage_index": passage_index, "question_index": question_index})
-    _publish(attempt, "progress_update", passage_index=passage_index, question_index=question_index)
-    return EventOutcome(attempt)
+    return pk if 0 < pk < 2**63 else None
 
 
 def _mark(attempt: Attempt) -> None:

@@ -7,6 +7,7 @@ DATABASE_URL switches to PostgreSQL and REDIS_URL to Redis (channel layer and ca
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -80,26 +81,51 @@ TEMPLATES = [
 WSGI_APPLICATION = "ielts_site.wsgi.application"
 ASGI_APPLICATION = "ielts_site.asgi.application"
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=600,
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# No persistent connections: under ASGI every request runs in a fresh thread context, so CONN_MAX_AGE > 0 would
+# leave one idle connection behind per request (Django's docs; an outside run exhausted PostgreSQL with 60).
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite: persistent connections buy nothing; wait for the write lock instead of failing.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # SQLite: wait for the write lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     # A live daphne child process must find the test database by name (django/channels#2176).
     _db_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name("test_" + _db_file.name))}
 else:
+    # PostgreSQL: each process borrows connections from its own pool (psycopg_pool) for a request or a
+    # WebSocket call and gives them back at its end, so a process never holds more than DATABASE_POOL_MAX.
+    # A caller that finds the pool empty waits up to DATABASE_POOL_TIMEOUT seconds for a connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX", "20")),
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "20")),
+    }
+    if env_flag("DATABASE_PGBOUNCER"):
+        # Behind PgBouncer in transaction mode a session outlives no transaction: no server-side cursors and
+        # no prepared statements (psycopg prepares a query after five runs by default).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("DJANGO_TEST_DB_NAME", "test_" + DATABASES["default"]["NAME"])
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _channel_layer_prefix() -> str:
+    """Redis pub/sub channel names are global to a Redis server, whatever the database number in the URL: two
+    deployments (a staging beside production, two CI runs) on one Redis would hear each other's groups. So the
+    prefix names this deployment: CHANNEL_LAYER_PREFIX, or one made of the Redis database number and the
+    database's name."""
+    if prefix := os.environ.get("CHANNEL_LAYER_PREFIX", "").strip():
+        return prefix
+    redis_db = (urlsplit(REDIS_URL).path.strip("/") or "0") if REDIS_URL else "0"
+    database = DATABASES["default"]
+    name = Path(str(database["NAME"])).name if database["ENGINE"].endswith("sqlite3") else str(database["NAME"])
+    return f"ielts.{redis_db}.{name}"
+
+
+CHANNEL_LAYER_PREFIX = _channel_layer_prefix()
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -108,10 +134,17 @@ if REDIS_URL:
             # measured six times the messages per second). Both deliver at most once: the database is the log.
             # This subclass closes the process's connections (clients resync) after a lost Redis comes back.
             "BACKEND": "monitoring.channel_layer.ResyncingPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The same prefix keeps the cache's keys (WebSocket tickets, throttles) apart per deployment.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
+        }
+    }
 else:
     # The default capacity (100 per channel) drops a teacher's events when a class of 30+ answers at once.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}

@@ -2,8 +2,8 @@
 that arrived while the previous batch was being written (group commit).
 
 Each event still goes through its service (the same call REST makes), so a bad event fails alone and a
-resent event id is still applied at most once; answers, the bulk of the traffic, go through the answer
-service together (`attempts_answer`: a fixed number of statements for any number of answers). What the
+resent event id is still applied at most once; every kind but a hand-in goes through the attempts' bulk
+service together (`attempts_apply`: a fixed number of statements for any number of events). What the
 batch saves is the per-event cost around the services: a trip to a database thread, a connection check,
 statements and, above all, a commit (a disk flush) per event. At one event at a time the batch is that one
 event, so nothing waits for a batch to fill; under load the next batch gathers while one is written
@@ -28,27 +28,27 @@ MAX_BATCH = 200  # events in one transaction (the rows they lock stay locked unt
 def apply_batch(items: list[tuple]) -> list:
     """Apply (attempt_id, event_type, data, event_id) items in one transaction: an outcome or an exception each.
 
-    Events are taken in order of attempt, each attempt's in the order they came: answers together, in one
-    `attempts_answer` call per run of them (a fixed number of statements for the run), any other event
-    through its service in a savepoint of its own. So attempts are locked in id order, as every writer
-    locks them, and two batches never wait on each other in a cycle.
+    Events are taken in order of attempt, each attempt's in the order they came: every kind but a hand-in
+    together, in one `attempts_apply` call per run of them (a fixed number of statements for the run), a
+    hand-in (which marks the attempt) through its service in a savepoint of its own. So attempts are locked
+    in id order, as every writer locks them, and two batches never wait on each other in a cycle.
     """
     order = sorted(range(len(items)), key=lambda i: items[i][0] or 0)  # stable: each attempt keeps its order
     results: list = [None] * len(items)
-    if all(item[1] == "answer_submitted" for item in items):
-        # The usual batch, answers only: the answer service's own transaction is the batch's (no savepoint).
-        _apply_answers(items, order, results)
+    if not any(item[1] == "submit_attempt" for item in items):
+        # The usual batch: the bulk service's own transaction is the batch's (no savepoint).
+        _apply_run(items, order, results)
         return results
     with transaction.atomic():
-        answers: list[int] = []
+        run: list[int] = []
         for i in order:
-            if items[i][1] == "answer_submitted":
-                answers.append(i)
+            if items[i][1] != "submit_attempt":
+                run.append(i)
                 continue
-            _apply_answers(items, answers, results)
-            answers = []
+            _apply_run(items, run, results)
+            run = []
             results[i] = _apply_one(items[i])
-        _apply_answers(items, answers, results)
+        _apply_run(items, run, results)
     return results
 
 
@@ -60,13 +60,13 @@ def _apply_one(item: tuple):
         return exc
 
 
-def _apply_answers(items: list[tuple], indexes: list[int], results: list) -> None:
+def _apply_run(items: list[tuple], indexes: list[int], results: list) -> None:
     if not indexes:
         return
     try:
-        outcomes = live.apply_student_answers([items[i] for i in indexes])
-    except Exception:  # the run failed as a whole (it rolled back to its savepoint): each answer alone, then
-        logger.warning("answer run failed: applying its %d answers one by one", len(indexes), exc_info=True)
+        outcomes = live.apply_student_events([items[i] for i in indexes])
+    except Exception:  # the run failed as a whole (it rolled back to its savepoint): each event alone, then
+        logger.warning("event run failed: applying its %d events one by one", len(indexes), exc_info=True)
         outcomes = [_apply_one(items[i]) for i in indexes]
     for i, outcome in zip(indexes, outcomes, strict=True):
         results[i] = outcome

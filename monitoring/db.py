@@ -13,14 +13,13 @@ import asyncio
 import logging
 import os
 import threading
-import time
 import weakref
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 
@@ -40,28 +39,19 @@ def _executor(background: bool) -> ThreadPoolExecutor:
         return executor
 
 
-# A connection that served a call without error this recently skips the health check (a `SELECT 1` round
-# trip) before the next call: under load that check would double the round trips of a short call.
-HEALTHY_FOR_SECONDS = 5.0
-
-
 class _PoolCall(SyncToAsync):
-    """`database_sync_to_async` on the pool: connections are checked before and after, as for a request."""
+    """`database_sync_to_async` on the pool: the connection is borrowed for the call (from the process's
+    connection pool on PostgreSQL, settings.DATABASES) and given back at its end, as for a request."""
 
     defer_publishing = True
 
     def thread_handler(self, loop, *args, **kwargs):
         close_old_connections()
-        if time.monotonic() - getattr(_local, "used_at", -HEALTHY_FOR_SECONDS) < HEALTHY_FOR_SECONDS:
-            for conn in connections.all(initialized_only=True):
-                if conn.connection is not None and not conn.errors_occurred:
-                    conn.health_check_done = True
         _local.loop = loop if self.defer_publishing else None
         try:
             return super().thread_handler(loop, *args, **kwargs)
         finally:
             _local.loop = None
-            _local.used_at = time.monotonic()
             close_old_connections()
 
 

@@ -5,19 +5,7 @@ attempts services, and the state sync. Writes all go through the services (which
 
 from attempts.models import Attempt
 from attempts.selectors import attempt_body
-from attempts.services import (
-    AnswerGiven,
-    EventOutcome,
-    attempt_answer,
-    attempt_create,
-    attempt_flag,
-    attempt_highlight,
-    attempt_progress,
-    attempt_record_violation,
-    attempt_remove_highlight,
-    attempt_submit,
-    attempts_answer,
-)
+from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
 from monitoring import process
@@ -90,21 +78,21 @@ def student_attempt_id(*, session_id: int, student) -> int | None:
     return attempt_create(session=session, student=student).pk
 
 
-# The student events of the contract: the service that applies each, and the `data` keys it takes.
+# The student events of the contract: the `data` keys each takes (required, optional), as its service names them.
 STUDENT_EVENTS = {
-    "answer_submitted": (attempt_answer, ("question_id", "answer"), ()),
-    "tab_violation": (attempt_record_violation, (), ("violation_type",)),
-    "text_highlighted": (attempt_highlight, ("passage_id", "text", "position_start", "position_end"), ()),
-    "highlight_removed": (attempt_remove_highlight, ("highlight_id",), ()),
-    "question_flagged": (attempt_flag, ("question_id", "flagged"), ()),
-    "progress_update": (attempt_progress, ("passage_index", "question_index"), ()),
-    "submit_attempt": (attempt_submit, (), ()),
+    "answer_submitted": (("question_id", "answer"), ()),
+    "tab_violation": ((), ("violation_type",)),
+    "text_highlighted": (("passage_id", "text", "position_start", "position_end"), ()),
+    "highlight_removed": (("highlight_id",), ()),
+    "question_flagged": (("question_id", "flagged"), ()),
+    "progress_update": (("passage_index", "question_index"), ()),
+    "submit_attempt": ((), ()),
 }
 
 
 def _service_arguments(attempt_id: int | None, event_type: str, data: dict) -> dict:
     """The keyword arguments of the event's service from `data`; refused while the student has no attempt."""
-    _, required, optional = STUDENT_EVENTS[event_type]
+    required, optional = STUDENT_EVENTS[event_type]
     kwargs = require_fields(data, required, optional)
     if attempt_id is None:
         raise Conflict("You have no attempt yet: wait for the test to start.", code="no_attempt")
@@ -113,34 +101,45 @@ def _service_arguments(attempt_id: int | None, event_type: str, data: dict) -> d
 
 def apply_student_event(*, attempt_id: int | None, event_type: str, data: dict, event_id: str | None) -> EventOutcome:
     """Apply one student event through its service (the same call REST makes, so teachers see the same message)."""
-    service, _, _ = STUDENT_EVENTS[event_type]
-    kwargs = _service_arguments(attempt_id, event_type, data)
+    if event_type != "submit_attempt":
+        [outcome] = apply_student_events([(attempt_id, event_type, data, event_id)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+    _service_arguments(attempt_id, event_type, data)
     try:
-        return service(attempt=attempt_id, event_id=event_id, **kwargs)
+        return attempt_submit(attempt=attempt_id, event_id=event_id)
     except ApplicationError as exc:
         if exc.code != "duplicate_event":
             raise
         # A concurrent copy of this event (another tab) won the race: this one is now a plain resend.
-        return service(attempt=attempt_id, event_id=event_id, **kwargs)
+        return attempt_submit(attempt=attempt_id, event_id=event_id)
 
 
-def apply_student_answers(items: list[tuple]) -> list:
-    """Apply (attempt_id, "answer_submitted", data, event_id) items through one `attempts_answer` call:
-    an outcome or an exception each, in the order given, as `apply_student_event` would give them one by one.
+def apply_student_events(items: list[tuple]) -> list:
+    """Apply (attempt_id, event_type, data, event_id) items of the bulk kinds (all but a hand-in) through one
+    `attempts_apply` call: an outcome or an exception each, in the order given, as one by one.
     """
     results: list = [None] * len(items)
-    given: list[AnswerGiven] = []
+    events: list[StudentEvent] = []
     positions: list[int] = []
-    for position, (attempt_id, _, data, event_id) in enumerate(items):
+    for position, (attempt_id, event_type, data, event_id) in enumerate(items):
         try:
-            kwargs = _service_arguments(attempt_id, "answer_submitted", data)
+            kwargs = _service_arguments(attempt_id, event_type, data)
         except ApplicationError as exc:
             results[position] = exc
             continue
-        given.append(AnswerGiven(attempt_id, event_id=event_id, **kwargs))
+        events.append(StudentEvent(attempt_id, event_type, kwargs, event_id))
         positions.append(position)
-    if given:
-        for position, outcome in zip(positions, attempts_answer(given), strict=True):
+    if events:
+        try:
+            outcomes = attempts_apply(events)
+        except ApplicationError as exc:
+            if exc.code != "duplicate_event":
+                raise
+            # A concurrent copy of one of them (another tab, over REST) won the race: now they are resends.
+            outcomes = attempts_apply(events)
+        for position, outcome in zip(positions, outcomes, strict=True):
             results[position] = outcome
     return results
 

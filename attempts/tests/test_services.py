@@ -248,10 +248,14 @@ def test_a_batch_of_answers_ends_as_the_same_answers_given_one_by_one(running_se
     first, second = (running_session.attempts.get(student=student) for student in students[:2])
     q1, q2 = question(first, 1), question(first, 2)
     teachers = listen(running_session.pk)
-    given = services.AnswerGiven
+
+    def given(attempt_id, question_id, answer, event_id):
+        data = {"question_id": question_id, "answer": answer}
+        return services.StudentEvent(attempt_id, "answer_submitted", data, event_id)
+
     outcomes = publish(
-        services.attempts_answer,
-        answers=[
+        services.attempts_apply,
+        events=[
             given(first.pk, q1.pk, "TRUE", "a"),
             given(second.pk, q1.pk, "FALSE", "b"),
             given(first.pk, q2.pk, "x" * 2001, "c"),  # too long: refused alone
@@ -271,3 +275,93 @@ def test_a_batch_of_answers_ends_as_the_same_answers_given_one_by_one(running_se
     ]  # fmt: skip
     logged = AttemptEvent.objects.filter(attempt=first, type="answer_submitted").order_by("id")
     assert list(logged.values_list("event_id", flat=True)) == ["a", "d", "e"]
+
+
+def _every_kind(attempt, highlight_id):
+    """One of each bulk kind, resends and refusals among them, for `attempt` (its removable highlight given)."""
+    passage = attempt.test.passages.order_by("order").first()
+    q1, q2 = question(attempt, 1), question(attempt, 2)
+    return [
+        ("progress_update", {"passage_index": 1, "question_index": 2}, "p1"),
+        (
+            "text_highlighted",
+            {"passage_id": passage.pk, "text": passage.text[4:9], "position_start": 4, "position_end": 9},
+            "h1",
+        ),  # fmt: skip
+        ("question_flagged", {"question_id": q2.pk, "flagged": True}, "f1"),
+        ("answer_submitted", {"question_id": q1.pk, "answer": "TRUE"}, "a1"),
+        ("tab_violation", {"violation_type": "PASTE"}, "v1"),
+        (
+            "text_highlighted",
+            {"passage_id": passage.pk, "text": passage.text[4:9], "position_start": 4, "position_end": 9},
+            "h1",
+        ),  # fmt: skip  (a resend: the same highlight id)
+        ("highlight_removed", {"highlight_id": highlight_id}, "r1"),
+        ("highlight_removed", {"highlight_id": highlight_id}, "r2"),  # gone already
+        ("tab_violation", {"violation_type": "SNEEZE"}, "v2"),
+        ("progress_update", {"passage_index": 9, "question_index": 0}, "p2"),
+        ("question_flagged", {"question_id": q1.pk, "flagged": True}, "f2"),
+        ("question_flagged", {"question_id": q1.pk, "flagged": False}, "f3"),
+        ("tab_violation", {}, "v3"),
+        ("progress_update", {"passage_index": 0, "question_index": 3}, None),
+        ("answer_submitted", {"question_id": 10**9, "answer": "x"}, "a2"),
+    ]
+
+
+def _state(attempt):
+    attempt.refresh_from_db()
+    return {
+        "progress": (attempt.current_passage_index, attempt.current_question_index),
+        "answers": dict(attempt.answers.values_list("question__number", "answer")),
+        "flags": sorted(attempt.flagged_questions.values_list("number", flat=True)),
+        "highlights": list(attempt.highlights.values_list("text", "position_start", "position_end")),
+        "violations": list(attempt.violations.values_list("type", flat=True)),
+        "log": list(attempt.events.values_list("type", "event_id")),
+    }
+
+
+def _comparable(message):
+    drop = {"timestamp", "attempt_id", "student_id", "highlight_id", "question_id", "passage_id"}
+    return {k: v for k, v in message.items() if k not in drop}
+
+
+def test_a_batch_of_every_kind_ends_as_the_same_events_given_one_by_one(running_session, students, listen, publish):
+    """The single services (REST) and the bulk path (the WebSocket's batches) give the same outcomes, rows,
+    log and messages; only the per-session live counts are sent once per batch instead of once per violation."""
+    alone, batched = (running_session.attempts.select_related("test").get(student=s) for s in students[:2])
+    services_by_type = {
+        "progress_update": services.attempt_progress, "text_highlighted": services.attempt_highlight,
+        "question_flagged": services.attempt_flag, "answer_submitted": services.attempt_answer,
+        "tab_violation": services.attempt_record_violation, "highlight_removed": services.attempt_remove_highlight,
+    }  # fmt: skip
+    passage = alone.test.passages.order_by("order").first()
+    removable = {
+        attempt.pk: services.attempt_highlight(
+            attempt=attempt, passage_id=passage.pk, text=passage.text[:3], position_start=0, position_end=3
+        ).ack["highlight_id"]
+        for attempt in (alone, batched)
+    }
+    teachers = listen(running_session.pk)
+
+    one_by_one = []
+    for event_type, data, event_id in _every_kind(alone, removable[alone.pk]):
+        try:
+            outcome = publish(services_by_type[event_type], attempt=alone, event_id=event_id, **data)
+            one_by_one.append((outcome.applied, sorted(outcome.ack)))
+        except (InvalidInput, Conflict) as exc:
+            one_by_one.append(exc.code)
+    alone_messages = [m for m in teachers.messages() if m["type"] != "real_time_stats"]
+
+    events = [services.StudentEvent(batched.pk, t, d, e) for t, d, e in _every_kind(batched, removable[batched.pk])]
+    outcomes = publish(services.attempts_apply, events=events)
+    in_batch = [(o.applied, sorted(o.ack)) if isinstance(o, services.EventOutcome) else o.code for o in outcomes]
+    messages = teachers.messages()
+    batch_messages = [m for m in messages if m["type"] != "real_time_stats"]
+
+    assert in_batch == one_by_one
+    assert in_batch[1] == (True, ["highlight_id"]) and in_batch[6] == (True, [])
+    assert outcomes[1].ack == outcomes[5].ack  # the resend in the same batch acks the same highlight
+    assert _state(batched) == _state(alone)
+    assert [_comparable(m) for m in batch_messages] == [_comparable(m) for m in alone_messages]
+    assert {m["attempt_id"] for m in batch_messages} == {batched.pk}
+    assert [m["type"] for m in messages].count("real_time_stats") == 1
