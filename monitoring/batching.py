@@ -72,30 +72,35 @@ def _apply_run(items: list[tuple], indexes: list[int], results: list) -> None:
         results[i] = outcome
 
 
-class EventBatcher:
-    """One per event loop: queue events, write them in batches on a database thread, resolve each waiter."""
+class Batcher:
+    """One per event loop and use: queue requests, handle each gathered run of them in one call of `handle`
+    (a list of requests → a list of results, an exception standing for a failed one) on a database thread,
+    and resolve each waiter. At most `parallel` calls at once: while they run the next run gathers."""
 
-    def __init__(self, parallel: int):
-        self.parallel = parallel  # batches in flight at once, on as many database threads
-        self._pending: list[tuple[tuple, asyncio.Future]] = []
+    def __init__(self, handle, *, parallel: int = 1, background: bool = False, limit: int = MAX_BATCH):
+        self.handle = database_call(handle, background=background)
+        self.parallel = parallel
+        self.limit = limit
+        self._pending: list[tuple[object, asyncio.Future]] = []
         self._running: set[asyncio.Task] = set()
 
-    async def apply(self, *, attempt_id, event_type: str, data: dict, event_id: str | None):
+    def submit(self, request) -> asyncio.Future:
+        """Queue `request`: the future has its result."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._pending.append(((attempt_id, event_type, data, event_id), future))
+        self._pending.append((request, future))
         if len(self._running) < self.parallel:
             task = loop.create_task(self._drain())
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-        return await future
+        return future
 
     async def _drain(self):
         while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            batch, self._pending = self._pending[: self.limit], self._pending[self.limit :]
             try:
-                results = await database_call(apply_batch)([item for item, _ in batch])
-            except Exception as exc:  # the commit itself failed: every event of the batch failed
+                results = await self.handle([request for request, _ in batch])
+            except Exception as exc:  # the call failed as a whole (e.g. its commit): every request of it failed
                 results = [exc] * len(batch)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # its connection went away meanwhile
@@ -106,13 +111,40 @@ class EventBatcher:
                     future.set_result(result)
 
 
-_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, EventBatcher]" = weakref.WeakKeyDictionary()
+def _log_failure(future: asyncio.Future) -> None:
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        logger.warning("touch not recorded: %r", exc)
+
+
+_batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Batcher]]" = weakref.WeakKeyDictionary()
+
+
+def batcher(name: str, handle, **options) -> Batcher:
+    """The loop's batcher called `name` (made on first use with `handle` and `options`)."""
+    loop = asyncio.get_running_loop()
+    mine = _batchers.setdefault(loop, {})
+    if name not in mine:
+        mine[name] = Batcher(handle, **options)
+    return mine[name]
 
 
 async def apply_student_event(*, attempt_id, event_type: str, data: dict, event_id: str | None):
     """`live.apply_student_event`, batched with the other connections' events of this process."""
-    loop = asyncio.get_running_loop()
-    batcher = _batchers.get(loop)
-    if batcher is None:
-        batcher = _batchers[loop] = EventBatcher(parallel=settings.WS_EVENT_BATCHES)
-    return await batcher.apply(attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id)
+    events = batcher("events", apply_batch, parallel=settings.WS_EVENT_BATCHES)
+    return await events.submit((attempt_id, event_type, data, event_id))
+
+
+async def state_sync(*, session_id: int, student, attempt_id: int | None) -> tuple[int | None, dict | None]:
+    """`live.students_state_sync` of one student, batched with the other connections' syncs of this process: a
+    class's consumers all ask at the start, and their syncs leave in one database trip, not forty."""
+    syncs = batcher("state_syncs", live.students_state_sync)
+    return await syncs.submit((session_id, student, attempt_id))
+
+
+def touch(*, session_id: int, student_id: int) -> asyncio.Future:
+    """Record a student's activity with the other connections' touches of this process, in one statement that
+    skips rows another write holds (a touch never waits on, or stands in the way of, an event)."""
+    touches = batcher("touches", live.students_touch, background=True, limit=1000)
+    future = touches.submit((session_id, student_id))
+    future.add_done_callback(_log_failure)  # nobody need wait for it
+    return future

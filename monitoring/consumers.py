@@ -3,6 +3,7 @@ same services REST calls, relay what the services publish. Thin: every rule live
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -32,6 +33,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     joined = False  # the student's presence is recorded (participant_connect succeeded)
     accepted = False
     attempt_id: int | None = None
+    syncing: asyncio.Task | None = None  # the state sync the start asked for, on its way
 
     # ------------------------------------------------------------ handshake
 
@@ -86,6 +88,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.close()
 
     async def disconnect(self, code):
+        if self.syncing is not None:
+            self.syncing.cancel()
         if self.joined:
             self.joined = False
             # Shielded: when daphne gives up on a slow disconnect (10 s) and cancels us, the presence is still
@@ -151,12 +155,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await getattr(self, self.HANDLERS[message.type])(message)
 
     async def on_heartbeat(self, message):
-        await self._touch()  # first, so that a pong means the activity is recorded
+        touched = self._touch()
+        if touched is not None:
+            await touched  # first, so that a pong means the activity is recorded
         await self.send_json(protocol.pong_message(self.session_id))
 
     async def on_state_sync_request(self, message):
         if self.role != Role.STUDENT:
             return await self._error("forbidden", "Only students have an attempt to sync.", message.event_id)
+        await self._synced()
         try:
             synced = await self._send_state_sync()
         except ApplicationError as exc:
@@ -167,6 +174,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def on_student_event(self, message):
         if self.role != Role.STUDENT:
             return await self._error("forbidden", "Only students send test events.", message.event_id)
+        await self._synced()  # the start's state sync reaches the student before the ack of anything after it
         try:
             await self._find_attempt()
             outcome = await batching.apply_student_event(  # with the process's other events, in one transaction
@@ -178,7 +186,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("ws event failed", extra={**self._log_fields(), "event": message.type})
             return await self._error("server_error", "The server could not apply this event.", message.event_id)
         await self.send_json(protocol.ack_message(self.session_id, event_id=message.event_id, **outcome.ack))
-        await self._touch()
+        self._touch()
 
     async def _find_attempt(self):
         if self.attempt_id is None:
@@ -186,24 +194,33 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 session_id=self.session_id, student=self.user
             )
 
-    async def _touch(self):
+    def _touch(self) -> asyncio.Future | None:
+        """Record the student's activity (at most every TOUCH_EVERY_SECONDS) with the process's other touches."""
         if self.role != Role.STUDENT or time.monotonic() - self.last_touch < TOUCH_EVERY_SECONDS:
-            return
+            return None
         self.last_touch = time.monotonic()
-        await database_call(live.student_touch, background=True)(session_id=self.session_id, student_id=self.user.pk)
+        return batching.touch(session_id=self.session_id, student_id=self.user.pk)
 
     async def _error(self, code: str, message: str, event_id: str | None = None):
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
 
     async def _send_state_sync(self) -> bool:
-        """Send the student's `state_sync_response` (finding the attempt first, in the same trip); False if none."""
-        self.attempt_id, sync = await database_call(live.student_state_sync)(
+        """Send the student's `state_sync_response` (finding the attempt first, in the same trip, which the other
+        connections' syncs share); False if there is none."""
+        self.attempt_id, sync = await batching.state_sync(
             session_id=self.session_id, student=self.user, attempt_id=self.attempt_id
         )
         if sync is None:
             return False
         await self.send_json(sync)
         return True
+
+    async def _synced(self) -> None:
+        """Wait for the state sync the start asked for, if it is still on its way (its failure was logged)."""
+        if self.syncing is not None:
+            syncing, self.syncing = self.syncing, None
+            with contextlib.suppress(Exception):
+                await syncing
 
     # ------------------------------------------------------------ server → client (what services publish)
 
@@ -213,7 +230,15 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_event(self, event):
         message = event["message"]
+        await self._synced()  # what follows the start reaches the student after its state sync, as it happened
         await self.send_json(message)
         if self.role == Role.STUDENT and message.get("type") == "session_started":
-            # Every student connected at the start gets the whole attempt right away, from its own consumer.
+            # Every student connected at the start gets the whole attempt right away, from its own consumer, in
+            # one database trip with the class's others; meanwhile this consumer reads on (events wait for it).
+            self.syncing = asyncio.ensure_future(self._start_sync())
+
+    async def _start_sync(self) -> None:
+        try:
             await self._send_state_sync()
+        except Exception:
+            logger.exception("state sync at the start failed", extra=self._log_fields())

@@ -4,7 +4,7 @@ attempts services, and the state sync. Writes all go through the services (which
 """
 
 from attempts.models import Attempt
-from attempts.selectors import attempt_body
+from attempts.selectors import attempt_bodies
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
@@ -13,7 +13,7 @@ from monitoring.events import server_message
 from monitoring.protocol import require_fields
 from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
 from sessions_app.selectors import session_is_teacher
-from sessions_app.services import participant_connect, participant_disconnect, participant_touch
+from sessions_app.services import participant_connect, participant_disconnect, participants_touch
 
 
 class Role:
@@ -45,14 +45,31 @@ def student_join(*, session_id: int, student, channel_name: str) -> int | None:
 def student_join_with_sync(*, session_id: int, student, channel_name: str) -> tuple[int | None, dict | None]:
     """`student_join` and, when there is an attempt, its `state_sync_response`: one trip for the handshake."""
     attempt_id = student_join(session_id=session_id, student=student, channel_name=channel_name)
-    return attempt_id, (state_sync_message(attempt_id=attempt_id) if attempt_id is not None else None)
+    return attempt_id, (state_sync_messages([attempt_id])[attempt_id] if attempt_id is not None else None)
 
 
-def student_state_sync(*, session_id: int, student, attempt_id: int | None) -> tuple[int | None, dict | None]:
-    """The student's attempt (found, or created for a start that missed them) and its `state_sync_response`."""
-    if attempt_id is None:
-        attempt_id = student_attempt_id(session_id=session_id, student=student)
-    return attempt_id, (state_sync_message(attempt_id=attempt_id) if attempt_id is not None else None)
+def students_state_sync(requests: list[tuple]) -> list[tuple[int | None, dict | None]]:
+    """For (session_id, student, attempt_id or None) requests: each student's attempt (found, or created for a
+    start that missed them) and its `state_sync_response`, in a fixed number of queries for all of them (a
+    class's consumers all ask at the start)."""
+    missing = {(session_id, student.pk) for session_id, student, attempt_id in requests if attempt_id is None}
+    found = {}
+    if missing:
+        found = {
+            (session_id, student_id): pk
+            for pk, session_id, student_id in Attempt.objects.filter(
+                session_id__in={s for s, _ in missing}, student_id__in={u for _, u in missing}
+            ).values_list("pk", "session_id", "student_id")
+        }
+    attempt_ids = []
+    for session_id, student, attempt_id in requests:
+        if attempt_id is None:
+            attempt_id = found.get((session_id, student.pk))
+        if attempt_id is None:  # rare: a student who connected as the start ran
+            attempt_id = student_attempt_id(session_id=session_id, student=student)
+        attempt_ids.append(attempt_id)
+    messages = state_sync_messages([pk for pk in attempt_ids if pk is not None])
+    return [(pk, messages.get(pk)) if pk is not None else (None, None) for pk in attempt_ids]
 
 
 def student_leave(*, channel_name: str) -> bool:
@@ -60,8 +77,10 @@ def student_leave(*, channel_name: str) -> bool:
     return participant_disconnect(channel_name=channel_name)
 
 
-def student_touch(*, session_id: int, student_id: int) -> None:
-    participant_touch(session_id=session_id, student_id=student_id)
+def students_touch(pairs: list[tuple[int, int]]) -> list[None]:
+    """Record activity of (session_id, student_id) pairs in one statement."""
+    participants_touch(pairs=pairs)
+    return [None] * len(pairs)
 
 
 def student_attempt_id(*, session_id: int, student) -> int | None:
@@ -144,18 +163,22 @@ def apply_student_events(items: list[tuple]) -> list:
     return results
 
 
-def state_sync_message(*, attempt_id: int) -> dict:
-    """`state_sync_response`: the session's status and clock, and the whole attempt."""
-    attempt = Attempt.objects.select_related("session").get(pk=attempt_id)
-    session = attempt.session
+def state_sync_messages(attempt_ids) -> dict[int, dict]:
+    """`state_sync_response` of each attempt: its session's status and clock, and the whole attempt."""
+    bodies = attempt_bodies(attempt_ids)
+    sessions = Session.objects.in_bulk({body["session_id"] for body in bodies.values()})
     moment = now()
-    remaining = session.remaining_seconds(moment)
-    return server_message(
-        "state_sync_response",
-        session.pk,
-        status=session.status,
-        ends_at=iso(session.ends_at),
-        server_now=iso(moment),
-        remaining_seconds=round(remaining, 3) if remaining is not None else None,
-        attempt=attempt_body(attempt),
-    )
+    messages = {}
+    for attempt_id, body in bodies.items():
+        session = sessions[body["session_id"]]
+        remaining = session.remaining_seconds(moment)
+        messages[attempt_id] = server_message(
+            "state_sync_response",
+            session.pk,
+            status=session.status,
+            ends_at=iso(session.ends_at),
+            server_now=iso(moment),
+            remaining_seconds=round(remaining, 3) if remaining is not None else None,
+            attempt=body,
+        )
+    return messages

@@ -224,3 +224,36 @@ async def test_the_same_message_for_a_rest_answer_and_a_websocket_answer(live, d
     assert over_ws.keys() == over_rest.keys()
     assert over_rest["question_id"] == q2.pk and over_rest["answer"] == "B" and over_rest["answered_count"] == 2
     assert await live.a.nothing(), "no echo to the student"
+
+
+async def test_events_sent_the_moment_the_start_arrives_are_acked_after_the_state_sync(
+    ws, session, teacher, students, db_call
+):
+    """The start's state syncs leave in bulk while the consumers read on: a student answering as soon as
+    `session_started` arrives still gets its whole attempt first, then the ack, and the teacher the answer."""
+    await db_call(session_open_waiting_room, session=session)
+    watcher = await ws(session.pk, user=teacher)
+    await watcher.recv_type("connected")
+    sockets = []
+    for student in students:
+        socket = await ws(session.pk, user=student)
+        await socket.recv_type("connected")
+        sockets.append(socket)
+    questions = await db_call(list, session.test.questions.order_by("number"))
+    await db_call(session_start, session=session)
+    for n, socket in enumerate(sockets):
+        await socket.recv_type("session_started")
+        await socket.send(
+            "answer_submitted", {"question_id": questions[n].pk, "answer": f"first {n}"}, event_id=f"e{n}"
+        )
+    for n, socket in enumerate(sockets):
+        sync = await socket.recv_type("state_sync_response")
+        assert sync["attempt"]["student_id"] == students[n].pk and sync["attempt"]["status"] == "IN_PROGRESS"
+        rest = [await socket.recv() for _ in range(2)]
+        assert sorted(m["type"] for m in rest) == ["ack", "session_status_changed"]
+        assert next(m for m in rest if m["type"] == "ack")["event_id"] == f"e{n}"
+    relayed = []
+    while len(relayed) < len(sockets):
+        message, _ = await watcher.until("answer_submitted")
+        relayed.append((message["student_id"], message["answer"]))
+    assert sorted(relayed) == sorted((student.pk, f"first {n}") for n, student in enumerate(students))
