@@ -352,8 +352,24 @@ def _refresh_presence(locked: list[Participant]) -> int:
     return len(offline)
 
 
-def participant_touch(*, session_id, student_id) -> None:
-    Participant.objects.filter(session_id=session_id, student_id=student_id).update(last_activity=now())
+@transaction.atomic
+def participants_touch(*, pairs) -> int:
+    """Record that these (session id, student id) participants are active, in pk order, skipping the rows another
+    write holds (a join or leave sets the time itself): a touch never waits for, or deadlocks with, presence."""
+    pairs = set(pairs)
+    if not pairs:
+        return 0
+    candidates = Participant.objects.filter(
+        session_id__in={session_id for session_id, _ in pairs}, student_id__in={student_id for _, student_id in pairs}
+    )
+    free = [
+        pk
+        for pk, session_id, student_id in candidates.select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", "session_id", "student_id")
+        if (session_id, student_id) in pairs
+    ]
+    return Participant.objects.filter(pk__in=free).update(last_activity=now())
 
 
 # ---------------------------------------------------------------- server processes
