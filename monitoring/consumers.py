@@ -15,7 +15,7 @@ from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
 from monitoring import batching, live, protocol
 from monitoring.db import database_call
-from monitoring.events import server_message, session_group, teachers_group
+from monitoring.events import server_message, session_group, teachers_group, user_group
 from monitoring.live import Role
 
 logger = logging.getLogger("ielts.ws")
@@ -25,6 +25,8 @@ _LEAVING: set = set()
 
 # last_activity is a "seen recently", not an audit trail: one write per connection per this many seconds.
 TOUCH_EVERY_SECONDS = 10.0
+# The close code of a connection whose user lost access to the session (the contract's "Security rules").
+ACCESS_REVOKED_CLOSE_CODE = 4403
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):
@@ -34,6 +36,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     accepted = False
     attempt_id: int | None = None
     syncing: asyncio.Task | None = None  # the state sync the start asked for, on its way
+    revoked = False  # the user lost access to the session: nothing more is taken from this connection
 
     # ------------------------------------------------------------ handshake
 
@@ -52,7 +55,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return await self._refuse(exc.code)
 
         # Join the groups first, so no life-cycle event can fall between the join and the subscription.
-        groups = [session_group(self.session_id)]
+        groups = [session_group(self.session_id), user_group(self.user.pk)]
         if self.role == Role.TEACHER:
             groups.append(teachers_group(self.session_id))
         for group in groups:
@@ -174,6 +177,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def on_student_event(self, message):
         if self.role != Role.STUDENT:
             return await self._error("forbidden", "Only students send test events.", message.event_id)
+        if self.revoked:
+            return await self._error("forbidden", "You no longer have access to this session.", message.event_id)
         await self._synced()  # the start's state sync reaches the student before the ack of anything after it
         try:
             await self._find_attempt()
@@ -223,6 +228,18 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await syncing
 
     # ------------------------------------------------------------ server → client (what services publish)
+
+    async def access_changed(self, event):
+        """Something changed who may see the session: stay only if this user still may (monitoring/access.py)."""
+        allowed = await database_call(live.connection_allowed)(
+            session_id=self.session_id, user_id=self.user.pk, role=self.role
+        )
+        if allowed or self.revoked:
+            return
+        self.revoked = True
+        logger.info("ws access revoked", extra=self._log_fields())
+        await self._error("forbidden", "You no longer have access to this session.")
+        await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
 
     async def session_resubscribed(self, event):
         """The channel layer lost Redis for a while and may have dropped messages: the client reconnects and resyncs."""

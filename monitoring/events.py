@@ -35,6 +35,15 @@ def teachers_group(session_id) -> str:
     return f"session.{session_id}.teachers"
 
 
+def user_group(user_id) -> str:
+    """Every connection of one user, to any session (told when the user's access may have changed)."""
+    return f"user.{user_id}"
+
+
+# The channel-layer handler every consumer implements for "re-check your access" notices.
+ACCESS_CHANGED_TYPE = "access.changed"
+
+
 def group_for(session_id, audience: Audience) -> str:
     return teachers_group(session_id) if audience == Audience.TEACHERS else session_group(session_id)
 
@@ -45,18 +54,32 @@ def server_message(message_type: str, session_id, **fields) -> dict:
 
 
 def publish(session_id, message: dict, *, audience: Audience = Audience.EVERYONE) -> None:
+    _send(group_for(session_id, audience), {"type": HANDLER_TYPE, "message": message})
+
+
+def _send(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": HANDLER_TYPE, "message": message}
     # A consumer's write on a database pool thread: the event loop sends it after the ones before it, and the
     # thread goes on at once instead of waiting for the loop (monitoring/db.py).
-    if call_later_on_loop(layer.group_send, group_for(session_id, audience), event):
+    if call_later_on_loop(layer.group_send, group, event):
         return
     try:
-        async_to_sync(layer.group_send)(group_for(session_id, audience), event)
+        async_to_sync(layer.group_send)(group, event)
     except Exception:  # the database is the log: a lost notification must never undo a write
-        logger.exception("publish failed", extra={"session_id": session_id, "event": message.get("type")})
+        message = event.get("message") or {}
+        logger.exception("publish failed", extra={"group": group, "event": message.get("type", event["type"])})
+
+
+def access_changed_on_commit(*, user_ids=(), session_id=None) -> None:
+    """Once the transaction commits, tell these users' connections (and every connection to the session) to
+    check their access again: a connection that lost it is closed."""
+    groups = [user_group(user_id) for user_id in set(user_ids)]
+    if session_id is not None:
+        groups.append(session_group(session_id))
+    for group in groups:
+        transaction.on_commit(lambda group=group: _send(group, {"type": ACCESS_CHANGED_TYPE}))
 
 
 def publish_on_commit(session_id, message_type: str, *, audience: Audience = Audience.EVERYONE, **fields) -> None:

@@ -3,6 +3,8 @@
 attempts services, and the state sync. Writes all go through the services (which publish).
 """
 
+from django.contrib.auth import get_user_model
+
 from attempts.models import Attempt
 from attempts.selectors import attempt_bodies
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
@@ -31,6 +33,21 @@ def connection_role(*, session_id: int, user) -> str:
     if user.is_student:
         return Role.STUDENT
     raise Forbidden("You have no access to this session.")
+
+
+def connection_allowed(*, session_id: int, user_id: int, role: str) -> bool:
+    """Whether an open connection may stay: its user is active, the session still exists and the user still has
+    the access the connection was opened with (a student still a participant)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    try:
+        current = connection_role(session_id=session_id, user=user)
+    except ApplicationError:
+        return False
+    if current != role:
+        return False
+    return role != Role.STUDENT or Participant.objects.filter(session_id=session_id, student_id=user_id).exists()
 
 
 def student_join(*, session_id: int, student, channel_name: str) -> int | None:
