@@ -391,22 +391,46 @@ def server_process_heartbeat(*, server_id: str, name: str = "") -> None:
         ServerProcess.objects.create(id=server_id, name=name)
 
 
+# How often a forget starts again because students joined the process while it was locking their participants.
+FORGET_ATTEMPTS = 3
+
+
+def _participants_on(server_id: str) -> set[int]:
+    return set(LiveConnection.objects.filter(server_id=server_id).values_list("participant_id", flat=True))
+
+
 def server_process_forget(*, server_id: str) -> int:
-    """Drop a dead process and the presence it held; returns how many students went offline."""
-    with transaction.atomic():
-        participant_ids = list(
-            LiveConnection.objects.filter(server_id=server_id).values_list("participant_id", flat=True).distinct()
-        )
-        ServerProcess.objects.filter(pk=server_id).delete()  # cascades to its LiveConnections
-        # In bulk: a large process holds thousands of students, and a sweep runs on a survivor's clock thread.
-        locked = list(
-            Participant.objects.select_for_update(of=("self",))
-            .select_related("student")
-            .filter(pk__in=participant_ids)
-            .exclude(connection_status=ConnectionStatus.DISCONNECTED)
-            .order_by("pk")
-        )
-        return _refresh_presence(locked)
+    """Drop a process and the presence it held; returns how many students went offline.
+
+    Locks in the order of every presence writer: the participants (in pk order), then their live connections, then
+    the process row. A join locks its participant before it inserts a connection, and a leave before it deletes
+    one; deleting the process's connections first (as the cascade would) and locking their participants after
+    made a closing connection and a forget of its process wait for each other (a deadlock, seen when a stalled
+    process was swept, or left at shutdown, while hundreds of its connections closed)."""
+    attempt = 1
+    while True:
+        with transaction.atomic():
+            participant_ids = _participants_on(server_id)
+            # In bulk: a large process holds thousands of students, and a sweep runs on a survivor's clock thread.
+            locked = list(
+                Participant.objects.select_for_update(of=("self",))
+                .select_related("student")
+                .filter(pk__in=participant_ids)
+                .order_by("pk")
+            )
+            # Holding the process row, no new connection can name it (its foreign-key check waits for us).
+            list(ServerProcess.objects.select_for_update().filter(pk=server_id).values_list("pk", flat=True))
+            joined = _participants_on(server_id) - participant_ids
+            if joined and attempt < FORGET_ATTEMPTS:
+                attempt += 1
+                continue  # students joined it meanwhile: unlock and start again, their participants included
+            if joined:  # it keeps taking students: lock the latest few too, out of order, rather than leave them
+                locked += (
+                    Participant.objects.select_for_update(of=("self",)).select_related("student").filter(pk__in=joined)
+                )
+            LiveConnection.objects.filter(server_id=server_id).delete()
+            ServerProcess.objects.filter(pk=server_id).delete()
+            return _refresh_presence(locked)
 
 
 def server_processes_sweep() -> int:
