@@ -81,7 +81,12 @@ def class_unenrol(*, school_class: Class, student_id) -> None:
         session__in=unfinished, student_id=student_id, status=AttemptStatus.IN_PROGRESS
     ):
         attempt_abandon(attempt=attempt)
-    for participant in Participant.objects.filter(session__in=unfinished, student_id=student_id):
+    # Locked in pk order first, as every presence writer locks them, before their connections go with them.
+    for participant in (
+        Participant.objects.select_for_update(of=("self",))
+        .filter(session__in=unfinished, student_id=student_id)
+        .order_by("pk")
+    ):
         was_connected = participant.is_connected
         session_id = participant.session_id
         participant.delete()
@@ -244,6 +249,9 @@ def session_delete(*, session: Session | int) -> None:
     session = _locked(session)
     if session.status == SessionStatus.IN_PROGRESS:
         raise Conflict("A session in progress cannot be deleted; complete it first.", code="session_in_progress")
+    # Its participants locked in pk order, as every presence writer locks them, before the cascade deletes their
+    # connections (a closing socket of the session would otherwise wait on us while we wait on it).
+    list(session.participants.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     session.delete()
 
 
@@ -277,6 +285,10 @@ def live_stats_changed(sender, *, session_id, **kwargs) -> None:
     _publish_live_stats(session_id)
 
 
+# A student's open sockets to one session (tabs, devices); the next handshake is refused.
+MAX_SOCKETS_PER_STUDENT = 5
+
+
 @transaction.atomic
 def participant_connect(*, session: Session | int, student: User, channel_name: str, server_id: str):
     """A student's connection opens. Returns (participant, attempt or None, first_connection)."""
@@ -292,6 +304,12 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
     session = participant.session
     if not session.is_joinable:
         raise Conflict("The session is not open for students.", code="not_joinable")
+    open_elsewhere = LiveConnection.objects.filter(participant=participant).exclude(channel_name=channel_name)
+    if open_elsewhere.count() >= MAX_SOCKETS_PER_STUDENT:
+        raise Forbidden(
+            f"You already have {MAX_SOCKETS_PER_STUDENT} connections to this session: close one first.",
+            code="too_many_connections",
+        )
     LiveConnection.objects.bulk_create(  # one INSERT ... ON CONFLICT (channel_name) DO UPDATE
         [LiveConnection(channel_name=channel_name, participant=participant, server_id=server_id)],
         update_conflicts=True, unique_fields=["channel_name"], update_fields=["participant", "server"],

@@ -87,3 +87,14 @@ async def test_a_revoked_student_sends_nothing_more(start_watched, students, db_
     from attempts.models import Answer
 
     assert not await db_call(Answer.objects.filter(attempt__session=session).exists)
+
+
+async def test_a_student_has_at_most_five_sockets_to_a_session(ws, waiting, students, db_call):
+    sockets = [await _open(ws, waiting, students[0]) for _ in range(5)]
+    sixth = await ws(waiting.pk, user=students[0])
+    assert not sixth.connected
+    classmate = await _open(ws, waiting, students[1])  # the limit is per student
+    await sockets[0].close()
+    await asyncio.sleep(0.2)  # the closed one's presence is cleared in the background
+    assert (await ws(waiting.pk, user=students[0])).connected
+    assert await classmate.still_open()
