@@ -1,10 +1,17 @@
 """Writes on users: the one way accounts are created."""
 
+import logging
+
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import Role, User
+from accounts.selectors import students_managed_by
 from ielts_site.errors import Conflict, Forbidden, InvalidInput
+
+audit = logging.getLogger("ielts.audit")
 
 TEACHERS_GROUP = "Teachers"
 
@@ -53,6 +60,16 @@ def user_apply_role(user: User) -> None:
         user.groups.remove(*Group.objects.filter(name=TEACHERS_GROUP))
 
 
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Revoke every refresh token of `user` not yet expired (a password change, a deactivation: accounts/signals.py
+    calls it for every path that saves a user). Returns how many were revoked."""
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live.only("pk")], ignore_conflicts=True
+    )
+    return len(revoked)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -95,3 +112,28 @@ def user_set_role(*, user: User, role: str, changed_by: User | None = None) -> U
     user.save(update_fields=["role", "is_superuser"])
     user_apply_role(user)
     return user
+
+
+@transaction.atomic
+def student_password_reset(*, by: User, student: User, password: str | None) -> User:
+    """Set `student`'s password (`None`: no password login at all) on behalf of `by`, who must manage them
+    (accounts.selectors.students_managed_by: an admin, or a teacher of one of their classes); the audit log
+    names who did it. The admin's history records it too."""
+    if not students_managed_by(by).filter(pk=student.pk).exists():
+        audit.warning(
+            "password reset refused",
+            extra={"by_id": by.pk, "by": by.username, "user_id": student.pk, "user": student.username},
+        )
+        raise Forbidden("You may reset the passwords of your own students only.", code="not_your_student")
+    student = User.objects.select_for_update().get(pk=student.pk)
+    if password is None:
+        student.set_unusable_password()
+    else:
+        student.set_password(password)
+    student.save(update_fields=["password"])
+    audit.info(
+        "password reset",
+        extra={"by_id": by.pk, "by": by.username, "user_id": student.pk, "user": student.username,
+               "usable": password is not None},
+    )  # fmt: skip
+    return student

@@ -55,7 +55,7 @@ class AttemptAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     class_lookup = ATTEMPT_CLASS
     list_display = ("student", "student_name", "session", "status", "score", "band", "answer_count",
                     "violation_count", "started_at", "submitted_at")  # fmt: skip
-    list_filter = ("status", ("session", admin.RelatedOnlyFieldListFilter), "test")
+    list_filter = ("status", ("session", admin.RelatedOnlyFieldListFilter), ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("student__username", "student__first_name", "student__last_name", "session__title")
     list_select_related = ("student", "session", "test")
     fields = ("student", "session", "test", "status", "score", "band", "started_at", "submitted_at",

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from accounts.models import Role, User
+from accounts.selectors import students_enrollable_by
 from classes.models import Class, ClassStatus, Enrolment
 from classes.services import class_create, class_update
 from ielts_site.admin_tools import (
@@ -20,8 +21,9 @@ from ielts_site.errors import ApplicationError
 from sessions_app.services import class_archive, class_enrol, class_unenrol
 
 
-def _students():
-    return User.objects.filter(role=Role.STUDENT, is_superuser=False).order_by("username")
+def _students(request):
+    """The students one may pick for a class: a teacher never sees the members of another teacher's class."""
+    return students_enrollable_by(request.user).order_by("username")
 
 
 def _staff():
@@ -61,7 +63,7 @@ class EnrolmentInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "student":
-            kwargs["queryset"] = _students()
+            kwargs["queryset"] = _students(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -174,7 +176,7 @@ class EnrolmentAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "student":
-            kwargs["queryset"] = _students()
+            kwargs["queryset"] = _students(request)
         elif db_field.name == "school_class":
             classes = Class.objects if sees_everything(request.user) else classes_taught_by(request.user)
             kwargs["queryset"] = classes.filter(status=ClassStatus.ACTIVE)

@@ -1,34 +1,28 @@
-"""The test bank in the admin: a paper with its passages and numbered questions. Teachers author papers too."""
+"""The test bank in the admin: a paper with its passages and numbered questions. Teachers author papers too, and
+see and change only their own (exams.selectors); the rules of what may be written are exams.validation's, the same
+as the API's (the model's `clean()` runs them for every form here)."""
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
 
 from exams.models import Passage, Question, Test
-
-
-def _strings(value, *, field: str, required: bool) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise forms.ValidationError(f'Enter {field} as a JSON list of strings, e.g. ["B"].')
-    if required and not [item for item in value if item.strip()]:
-        raise forms.ValidationError("At least one accepted answer is needed.")
-    return value
+from exams.selectors import paper_is_owned_by, papers_owned_by, passages_owned_by, questions_owned_by
+from exams.validation import numbering_problem
 
 
 class QuestionForm(forms.ModelForm):
-    """Answer keys and options are JSON lists of strings; a question belongs to a passage of its own paper."""
+    """Answer keys and options are JSON lists of strings (checked by `Question.clean`); a question belongs to a
+    passage of its own paper, and the paper's questions stay numbered 1..N."""
+
+    check_numbering = True  # the inline checks the whole paper at once instead (QuestionInlineFormSet)
 
     class Meta:
         model = Question
         fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit")
-
-    def clean_answers(self):
-        return _strings(self.cleaned_data.get("answers"), field="answers", required=True)
-
-    def clean_options(self):
-        return _strings(self.cleaned_data.get("options") or [], field="options", required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -36,7 +30,63 @@ class QuestionForm(forms.ModelForm):
         test = cleaned.get("test") or (self.instance.test if self.instance.test_id else None)
         if passage is not None and test is not None and test.pk and passage.test_id != test.pk:
             self.add_error("passage", "Choose a passage of this test.")
+        number = cleaned.get("number")
+        if self.check_numbering and test is not None and test.pk and number is not None:
+            others = Question.objects.filter(test=test).exclude(pk=self.instance.pk).values_list("number", flat=True)
+            problem = numbering_problem([*others, number])
+            if problem:
+                self.add_error("number", f"{problem} The next free number is {len(others) + 1}.")
         return cleaned
+
+
+class InlineQuestionForm(QuestionForm):
+    check_numbering = False
+
+
+class QuestionInlineFormSet(BaseInlineFormSet):
+    """The paper's questions, all at once: numbered 1..N, each number once (the API's rule)."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        numbers = [
+            form.cleaned_data["number"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("number")
+        ]
+        problem = numbering_problem(numbers)
+        if problem:
+            raise forms.ValidationError(problem)
+
+
+class OwnedPaperInline:
+    """An inline of a paper: changed only by its owner (mix in before the inline class)."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
+
+class OwnedPaperRowAdmin(admin.ModelAdmin):
+    """A passage or question: listed and changed only on the papers one owns."""
+
+    def _owned(self, request, obj) -> bool:
+        return obj is None or paper_is_owned_by(obj.test, request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._owned(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owned(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._owned(request, obj)
 
 
 _COMPACT = {
@@ -45,16 +95,17 @@ _COMPACT = {
 }
 
 
-class PassageInline(admin.StackedInline):
+class PassageInline(OwnedPaperInline, admin.StackedInline):
     model = Passage
     extra = 0
     fields = ("order", "title", "text")
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 8, "cols": 100})}}
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(OwnedPaperInline, admin.TabularInline):
     model = Question
-    form = QuestionForm
+    form = InlineQuestionForm
+    formset = QuestionInlineFormSet
     extra = 0
     fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit")
     formfield_overrides = _COMPACT
@@ -77,13 +128,13 @@ class TestAdmin(admin.ModelAdmin):
     list_filter = ("module",)
     search_fields = ("title",)
     readonly_fields = ("created_by", "created_at", "updated_at")
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}}
     fields = ("title", "module", "time_limit_minutes", "band_table", "created_by", "created_at", "updated_at")
     inlines = [PassageInline, QuestionInline]
 
     def get_queryset(self, request):
         return (
-            super()
-            .get_queryset(request)
+            papers_owned_by(request.user)
             .select_related("created_by")
             .annotate(
                 n_passages=Count("passages", distinct=True),
@@ -104,6 +155,15 @@ class TestAdmin(admin.ModelAdmin):
     def session_count(self, test):
         return test.n_sessions
 
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or paper_is_owned_by(obj, request.user))
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
@@ -111,15 +171,20 @@ class TestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Passage)
-class PassageAdmin(admin.ModelAdmin):
+class PassageAdmin(OwnedPaperRowAdmin):
     list_display = ("__str__", "test", "order", "word_count", "question_numbers")
-    list_filter = ("test",)
+    list_filter = (("test", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("title", "text", "test__title")
     list_select_related = ("test",)
     fields = ("test", "order", "title", "text")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("questions")
+        return passages_owned_by(request.user).prefetch_related("questions")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "test":
+            kwargs["queryset"] = papers_owned_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="words")
     def word_count(self, passage):
@@ -132,11 +197,11 @@ class PassageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(OwnedPaperRowAdmin):
     form = QuestionForm
     list_display = ("number", "test", "passage", "type", "short_prompt", "keys", "word_limit")
     list_display_links = ("number", "short_prompt")
-    list_filter = ("type", "test")
+    list_filter = ("type", ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("prompt", "test__title")
     list_select_related = ("test", "passage")
     fields = ("test", "number", "passage", "type", "prompt", "options", "answers", "word_limit")
@@ -146,10 +211,17 @@ class QuestionAdmin(admin.ModelAdmin):
         request._admin_test = obj.test if obj else None
         return super().get_form(request, obj, **kwargs)
 
+    def get_queryset(self, request):
+        return questions_owned_by(request.user)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         test = getattr(request, "_admin_test", None)
-        if db_field.name == "passage" and test is not None:
-            kwargs["queryset"] = Passage.objects.filter(test=test)
+        if db_field.name == "passage":
+            kwargs["queryset"] = (
+                Passage.objects.filter(test=test) if test is not None else passages_owned_by(request.user)
+            )
+        elif db_field.name == "test":
+            kwargs["queryset"] = papers_owned_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="prompt")

@@ -1,8 +1,14 @@
 """Marking: normalised answer comparison and the raw-score to band tables of ielts.md."""
 
+import json
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 
 from exams.models import Module
+from exams.validation import band_table_problem
+
+logger = logging.getLogger("ielts.marking")
 
 # (lowest raw score out of 40, band), highest band first. Below the published tables:
 # band 2 for two or more correct, 1 for one, 0 for none.
@@ -34,12 +40,16 @@ def word_count(answer: str | None) -> int:
 
 
 def is_correct(answer: str | None, *, accepted: Iterable[str], word_limit: int | None = None) -> bool:
-    given = normalise(answer)
+    """Whether `answer` is one of the `accepted` keys. Keys that are not strings (stored around the API) never
+    match, and a key list that is not a list matches nothing: marking never raises on stored data."""
+    given = normalise(answer) if isinstance(answer, str) else ""
     if not given:
         return False
     if word_limit is not None and word_count(given) > word_limit:
         return False
-    return any(given == normalise(key) for key in accepted)
+    if not isinstance(accepted, (list, tuple)):
+        return False
+    return any(isinstance(key, str) and given == normalise(key) for key in accepted)
 
 
 def scaled_to_40(score: int, question_count: int) -> int:
@@ -49,10 +59,51 @@ def scaled_to_40(score: int, question_count: int) -> int:
     return round(score * 40 / question_count)
 
 
+_MAX_REMEMBERED_TABLES = 1000
+_logged_tables: set[str] = set()
+_logged_lock = threading.Lock()
+
+
+def _table_key(table) -> str:
+    try:
+        return json.dumps(table, sort_keys=True, default=repr)
+    except (TypeError, ValueError):  # e.g. keys of mixed types
+        return repr(table)
+
+
+def _report_invalid_table(table, problem: str) -> None:
+    """Log once per process per distinct table (marking runs per submit; the log must not run with it)."""
+    key = _table_key(table)
+    with _logged_lock:
+        if key in _logged_tables:
+            return
+        if len(_logged_tables) >= _MAX_REMEMBERED_TABLES:
+            _logged_tables.clear()
+        _logged_tables.add(key)
+    logger.warning(
+        "stored band table is not valid; the module's default table is used",
+        extra={"problem": problem, "band_table": key[:500]},
+    )
+
+
+def usable_band_table(table, *, module: str) -> list[tuple[int, float]]:
+    """The rows marking reads: the paper's own table when it is valid, otherwise the module's default (a table
+    written around the API is ignored, and the server logs why once)."""
+    if table is None:
+        return BAND_TABLES.get(module, BAND_TABLES[Module.ACADEMIC_READING])
+    problem = band_table_problem(table)  # its rows are finite numbers when it is valid
+    if problem is not None:
+        _report_invalid_table(table, problem)
+        return BAND_TABLES.get(module, BAND_TABLES[Module.ACADEMIC_READING])
+    return sorted(((int(low), float(band)) for low, band in table), reverse=True)
+
+
 def band_for(score: int, question_count: int, *, module: str, table: Sequence[Sequence[float]] | None = None) -> float:
-    """The band for `score` correct out of `question_count`, read from `table` or the module's default."""
+    """The band for `score` correct out of `question_count`, read from `table` or the module's default.
+
+    Never raises on a stored table: an invalid one gives the module's default (see `usable_band_table`)."""
     raw = scaled_to_40(score, question_count)
-    rows = sorted(((int(low), float(band)) for low, band in table), reverse=True) if table else BAND_TABLES[module]
+    rows = usable_band_table(table, module=module)
     for lowest, band in rows:
         if raw >= lowest:
             return band

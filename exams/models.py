@@ -1,8 +1,11 @@
 """The IELTS test bank: papers, their passages and numbered questions with answer keys."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
 
 class Module(models.TextChoices):
@@ -57,6 +60,14 @@ class Test(models.Model):
     def question_count(self) -> int:
         return self.questions.count()
 
+    def clean(self):
+        super().clean()
+        try:
+            validate_finite_json(self.band_table)
+            validate_band_table(self.band_table)
+        except ValidationError as exc:
+            raise ValidationError({"band_table": exc.messages}) from exc
+
 
 class Passage(models.Model):
     test = models.ForeignKey(Test, on_delete=models.CASCADE, related_name="passages")
@@ -91,6 +102,17 @@ class Question(models.Model):
 
     def __str__(self):
         return f"Q{self.number}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for name, check in (("options", validate_options), ("answers", validate_answers)):
+            try:
+                check(getattr(self, name))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
     def is_correct(self, answer: str | None) -> bool:
         from exams.marking import is_correct

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from exams.models import Module, Passage, Question, QuestionType, Test
+from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
 SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
 
@@ -59,7 +60,7 @@ class TestSerializer(StudentTestSerializer):
     passages = PassageSerializer(many=True, read_only=True)
 
     class Meta(StudentTestSerializer.Meta):
-        fields = [*StudentTestSerializer.Meta.fields, "created_by", "created_at", "updated_at"]
+        fields = [*StudentTestSerializer.Meta.fields, "band_table", "created_by", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -71,10 +72,11 @@ class QuestionInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=QuestionType.choices)
     prompt = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=20000)
     options = serializers.ListField(
-        child=serializers.CharField(max_length=2000, trim_whitespace=False), required=False, default=list, max_length=50
-    )
+        child=serializers.CharField(max_length=2000, trim_whitespace=False), required=False, default=list,
+        max_length=50, validators=[validate_options],
+    )  # fmt: skip
     answers = serializers.ListField(
-        child=serializers.CharField(max_length=2000), min_length=1, max_length=50,
+        child=serializers.CharField(max_length=2000), min_length=1, max_length=50, validators=[validate_answers],
         help_text="Every accepted answer (free strings; marking ignores case and spacing).",
     )  # fmt: skip
     word_limit = serializers.IntegerField(min_value=1, max_value=SMALL_INT_MAX, allow_null=True, required=False)
@@ -86,6 +88,16 @@ class PassageInputSerializer(serializers.Serializer):
     questions = QuestionInputSerializer(many=True, allow_empty=False, max_length=500)
 
 
+def band_table_field(**kwargs) -> serializers.JSONField:
+    return serializers.JSONField(
+        allow_null=True,
+        validators=[validate_finite_json, validate_band_table],
+        help_text="null (the module's default table) or [[min_raw_score, band], ...]: 1 to 41 rows, min_raw_score "
+        "an integer 0..40 (each once), band a multiple of 0.5 from 0 to 9, never lower for a higher score.",
+        **kwargs,
+    )
+
+
 class TestCreateSerializer(serializers.Serializer):
     __test__ = False  # not a pytest test class
 
@@ -93,3 +105,10 @@ class TestCreateSerializer(serializers.Serializer):
     module = serializers.ChoiceField(choices=Module.choices)
     time_limit_minutes = serializers.IntegerField(min_value=1, max_value=300)
     passages = PassageInputSerializer(many=True, allow_empty=False, max_length=20)
+    band_table = band_table_field(required=False, default=None)
+
+
+class TestPatchSerializer(serializers.Serializer):
+    __test__ = False  # not a pytest test class
+
+    band_table = band_table_field(required=True)

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsStaffMember
 from exams.models import Passage, Test
-from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestSerializer
-from exams.services import test_create
+from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
+from exams.services import test_create, test_set_band_table
 from sessions_app.selectors import papers_open_to_student
 
 
@@ -58,3 +58,12 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(
             TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(request=TestPatchSerializer, responses={200: TestSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Staff: set the paper's own band table (`null`: the module's default); its author or an admin only."""
+        test = self.get_object()
+        data = TestPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        test_set_band_table(test=test, band_table=data.validated_data["band_table"], by=request.user)
+        return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)

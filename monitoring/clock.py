@@ -27,15 +27,71 @@ from sessions_app.services import session_complete_if_due, sessions_due_ids
 logger = logging.getLogger("ielts.clock")
 
 
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 60.0
+FAILURE_LOG_EVERY_SECONDS = 60.0
+
+
+class _Failing:
+    """A session whose completion failed: when to try it again, and when its failure was last logged."""
+
+    __slots__ = ("delay", "retry_at", "failures", "logged_at", "unlogged")
+
+    def __init__(self):
+        self.delay = 0.0
+        self.retry_at = 0.0
+        self.failures = 0
+        self.logged_at: float | None = None
+        self.unlogged = 0
+
+
+# session id → its failure state, in this process (a session that completes, or stops being due, is forgotten).
+_failing: dict[int, _Failing] = {}
+
+
+def failing_session_ids() -> list[int]:
+    """The sessions this process's clock is backing off (their completion raised)."""
+    return sorted(_failing)
+
+
+def _session_failed(session_id: int, at: float) -> None:
+    state = _failing.setdefault(session_id, _Failing())
+    state.failures += 1
+    state.delay = min(BACKOFF_MAX_SECONDS, state.delay * 2 if state.delay else BACKOFF_FIRST_SECONDS)
+    state.retry_at = at + state.delay
+    if state.logged_at is None or at - state.logged_at >= FAILURE_LOG_EVERY_SECONDS:
+        logger.exception(
+            "session clock failed; backing off this session",
+            extra={"session_id": session_id, "failures": state.failures, "retry_in_seconds": state.delay,
+                   "failures_not_logged": state.unlogged},
+        )  # fmt: skip
+        state.logged_at, state.unlogged = at, 0
+    else:
+        state.unlogged += 1
+
+
 def tick() -> list[int]:
-    """One pass: complete every session whose time (plus the grace) is up. Returns the ids this call completed."""
+    """One pass: complete every session whose time (plus the grace) is up. Returns the ids this call completed.
+
+    A session whose completion raises is isolated: it is retried after a back-off that doubles up to a minute,
+    its failure is logged at most once a minute, and the other sessions go on being completed."""
     completed = []
-    for session_id in sessions_due_ids():
+    at = time.monotonic()
+    due = sessions_due_ids()
+    for session_id in set(_failing) - set(due):  # completed elsewhere, or no longer due: forget it
+        _failing.pop(session_id, None)
+    for session_id in due:
+        state = _failing.get(session_id)
+        if state is not None and at < state.retry_at:
+            continue
         try:
             if session_complete_if_due(session_id=session_id):
                 completed.append(session_id)
         except Exception:  # one broken session must not stop the others' clocks
-            logger.exception("session clock failed", extra={"session_id": session_id})
+            _session_failed(session_id, at)
+        else:
+            if _failing.pop(session_id, None) is not None:
+                logger.info("session clock recovered", extra={"session_id": session_id})
     return completed
 
 

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from attempts.models import Attempt
 from classes.models import Class, ClassStatus
+from exams.models import Test
+from exams.selectors import papers_owned_by
 from ielts_site.admin_tools import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -112,7 +114,11 @@ class ParticipantInline(ReadOnlyInline, admin.TabularInline):
 class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     list_display = ("title", "school_class", "test", "status", "scheduled_at", "started_at", "ends_at",
                     "participant_count", "connected_count", "pages")  # fmt: skip
-    list_filter = ("status", ("school_class", admin.RelatedOnlyFieldListFilter), "test")
+    list_filter = (
+        "status",
+        ("school_class", admin.RelatedOnlyFieldListFilter),
+        ("test", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("title", "school_class__name", "test__title")
     date_hierarchy = "scheduled_at"
     list_select_related = ("school_class", "test")
@@ -164,10 +170,17 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._admin_session_test_id = obj.test_id if obj is not None else None
+        return super().get_form(request, obj, change, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "school_class":
             classes = Class.objects if sees_everything(request.user) else classes_taught_by(request.user)
             kwargs["queryset"] = classes.filter(status=ClassStatus.ACTIVE)
+        elif db_field.name == "test":  # one's own papers, and the one this session already uses
+            current = getattr(request, "_admin_session_test_id", None)
+            kwargs["queryset"] = Test.objects.filter(Q(pk__in=papers_owned_by(request.user)) | Q(pk=current))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -222,10 +222,10 @@ def test_a_teacher_sees_and_opens_only_their_own_rows(world, teacher, admin_user
     assert {mine.pk, theirs.pk} <= shown_to_admin
 
 
-def test_a_teacher_sees_students_and_themselves_only(world, teacher, admin_user, students):
+def test_a_teacher_sees_the_students_of_their_classes_and_themselves_only(world, teacher, admin_user, students):
     client = client_for(teacher)
     shown = {row.username for row in client.get(url(User)).context["cl"].result_list}
-    assert shown == {s.username for s in students} | {"other_student", teacher.username}
+    assert shown == {s.username for s in students} | {teacher.username}  # not other_student (another class)
     assert client.get(url(User, "change", world.other_teacher.pk)).status_code == 302
     assert client.get(url(User, "change", admin_user.pk)).status_code == 302
 
@@ -474,7 +474,7 @@ def test_changing_a_role_in_the_admin_moves_flags_and_groups(admin_user, make_us
     assert Group.objects.get(name=TEACHERS_GROUP).user_set.filter(pk=admin.pk).exists()
 
 
-def test_a_teacher_cannot_change_a_students_role(teacher, students):
+def test_a_teacher_cannot_change_a_students_role(teacher, students, school_class):
     client = client_for(teacher)
     page = client.get(url(User, "change", students[0].pk))
     assert "role" not in page.context["adminform"].form.fields

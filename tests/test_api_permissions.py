@@ -75,6 +75,8 @@ ROWS = [
     ("tests-create", "scheduled", "post", "/tests", lambda w: paper_data(), (401, 403, 403, 201, 201, 201)),
     ("test-detail", "scheduled", "get", "/tests/{test}", _none, (401, 404, 404, 200, 200, 200)),
     ("test-detail-running", "running", "get", "/tests/{test}", _none, (401, 200, 404, 200, 200, 200)),
+    ("test-patch", "scheduled", "patch", "/tests/{test}", lambda w: {"band_table": [[0, 1], [30, 7]]},
+     (401, 403, 403, 200, 403, 200)),
     ("classes-list", "scheduled", "get", "/classes", _none, (401, 403, 403, 200, 200, 200)),
     ("classes-create", "scheduled", "post", "/classes", lambda w: {"name": "New"}, (401, 403, 403, 201, 201, 201)),
     ("class-detail", "scheduled", "get", "/classes/{class}", _none, (401, 403, 403, 200, 404, 200)),
