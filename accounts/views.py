@@ -1,18 +1,24 @@
-"""REST faces of accounts: JWT pair and refresh (the token endpoint is rate limited), and users."""
+"""REST faces of accounts: JWT pair, refresh and logout (logins share the lockout of accounts/lockout.py), and users."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.lockout import lockout_message, login_failures_forget, login_retry_after
 from accounts.models import Role
 from accounts.permissions import IsStaffMember
 from accounts.selectors import users_visible_to
 from accounts.serializers import (
+    LogoutSerializer,
+    RoleRefreshToken,
     RoleTokenObtainPairSerializer,
     RoleTokenRefreshSerializer,
     TokenPairSerializer,
@@ -20,10 +26,14 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.services import user_create
+from ielts_site.errors import LoginLockedOut
+from ielts_site.security import client_address
 
 
 class LoginRateThrottle(SimpleRateThrottle):
-    """Counts token requests per client address in the default cache (Redis when REDIS_URL is set)."""
+    """A flood brake: token requests per client address in the default cache (Redis when REDIS_URL is set). The
+    lockout of guessing is per username and address (accounts/lockout.py), so a school behind one NAT is not locked
+    out by one pupil's typos."""
 
     scope = "login"
 
@@ -35,25 +45,62 @@ class LoginRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     def get_ident(self, request):
-        # Without NUM_PROXIES set, DRF would trust a client's own X-Forwarded-For: anyone could dodge the limit.
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR")
-        return super().get_ident(request)
+        # The socket's peer, or the client a trusted proxy names (DJANGO_TRUSTED_PROXIES): never a client's own
+        # X-Forwarded-For, which would let anyone dodge the limit.
+        return client_address(request)
 
 
 @extend_schema(tags=["auth"], responses={200: TokenPairSerializer})
 class TokenObtainView(TokenObtainPairView):
-    """`{username, password}` → `{access, refresh}`; the access token carries `user_id` and `role`."""
+    """`{username, password}` → `{access, refresh}`; the access token carries `user_id` and `role`.
+
+    After 10 failures for one username from one address within 15 minutes, that pair gets 429 `throttled` with
+    `retry_after` (seconds) for 15 minutes, even with the right password."""
 
     serializer_class = RoleTokenObtainPairSerializer
     throttle_classes = [LoginRateThrottle]
 
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        username = username.strip() if isinstance(username, str) else None
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            retry_after = login_retry_after(request, username)
+            if retry_after is not None:
+                raise LoginLockedOut(lockout_message(retry_after), retry_after=retry_after) from None
+            raise
+        login_failures_forget(request, username)
+        return response
+
 
 @extend_schema(tags=["auth"])
 class TokenRefreshRoleView(TokenRefreshView):
-    """`{refresh}` → `{access, refresh}` (the refresh token rotates)."""
+    """`{refresh}` → `{access, refresh}`: the refresh token rotates (the one sent is revoked) and keeps its absolute
+    expiry; a revoked or expired one is 401."""
 
     serializer_class = RoleTokenRefreshSerializer
+
+
+@extend_schema(tags=["auth"], request=LogoutSerializer, responses={204: OpenApiResponse(description="Revoked.")})
+class TokenLogoutView(generics.GenericAPIView):
+    """`{refresh}` → 204: that refresh token is revoked (a bad, expired or already revoked one is 401)."""
+
+    authentication_classes = []  # the refresh token is the credential: a stale access token must not stop a logout
+    permission_classes = [AllowAny]
+    serializer_class = LogoutSerializer
+
+    def get_authenticate_header(self, request):
+        return JWTAuthentication().authenticate_header(request)  # so that a bad refresh token is 401, not 403
+
+    def post(self, request):
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RoleRefreshToken(data.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["users"])

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels, behind an Origin check."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels, behind an Origin check (scheme, host and
+port: monitoring/ws_auth.py)."""
 
 import os
 
@@ -8,19 +9,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ielts_site.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from monitoring.access_log import access_log_without_query_strings  # noqa: E402
 from monitoring.clock import start_clock_lazily  # noqa: E402
 from monitoring.routing import websocket_urlpatterns  # noqa: E402
-from monitoring.ws_auth import WebSocketAuthMiddleware  # noqa: E402
+from monitoring.ws_auth import OriginValidator, WebSocketAuthMiddleware  # noqa: E402
 
 access_log_without_query_strings()  # no credential from a URL lands in daphne's access log
 application = start_clock_lazily(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
+            "websocket": OriginValidator(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
         }
     )
 )

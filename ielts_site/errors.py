@@ -1,7 +1,9 @@
 """One family of domain errors, mapped once to HTTP (here) and once to WebSocket `error`."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -44,6 +46,18 @@ class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
     default_detail = "The object's state forbids this action."
+
+
+class LoginLockedOut(ApplicationError):
+    """Too many failed logins for one username from one address (accounts/lockout.py)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "throttled"
+    default_detail = "Too many failed logins."
+
+    def __init__(self, detail: str | None = None, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 _DRF_CODES = {
@@ -90,6 +104,9 @@ def _sentence(detail) -> str:
 
 def api_exception_handler(exc, context):
     """Every 4xx body is `{code, detail}`, plus `errors` for validation errors."""
+    if isinstance(exc, LoginLockedOut):
+        body = {"code": exc.code, "detail": exc.detail, "retry_after": exc.retry_after}
+        return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, ApplicationError):
         return Response({"code": exc.code, "detail": exc.detail}, status=exc.status_code)
     if isinstance(exc, Http404):
@@ -106,7 +123,29 @@ def api_exception_handler(exc, context):
         detail = first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
         response.data = {"code": "invalid", "detail": detail, "errors": errors}
     else:
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        code = getattr(exc, "contract_code", None) or next(
+            (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None
+        )
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         response.data = {"code": code or getattr(detail, "code", "error"), "detail": _sentence(detail)}
     return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception, template_name="400.html"):
+    """handler400: a body over the limit is 413 `too_large`; under /api/ every 400 is the contract's JSON."""
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"code": "too_large", "detail": "The request body is too large."}, status=413)
+    if _is_api(request):
+        return JsonResponse({"code": "bad_request", "detail": "The request is not valid."}, status=400)
+    return defaults.bad_request(request, exception, template_name)
+
+
+def server_error(request, template_name="500.html"):
+    """handler500: JSON under /api/ (no traceback leaves the server), Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"code": "server_error", "detail": "The server failed to answer this request."}, status=500)
+    return defaults.server_error(request, template_name)

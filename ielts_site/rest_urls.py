@@ -1,13 +1,14 @@
 """REST resources under /api/v1/: every route answers with and without the trailing slash."""
 
+from csp.decorators import csp_update
 from django.urls import include, re_path
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
-from accounts.views import TokenObtainView, TokenRefreshRoleView, UserViewSet
+from accounts.views import TokenLogoutView, TokenObtainView, TokenRefreshRoleView, UserViewSet
 from attempts.views import AttemptViewSet
 from classes.views import ClassViewSet
 from exams.views import TestViewSet
@@ -35,8 +36,15 @@ def api_not_found(request, *args, **kwargs):
 urlpatterns = [
     re_path(r"^auth/token/?$", TokenObtainView.as_view(), name="token-obtain"),
     re_path(r"^auth/token/refresh/?$", TokenRefreshRoleView.as_view(), name="token-refresh"),
+    re_path(r"^auth/logout/?$", TokenLogoutView.as_view(), name="token-logout"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Swagger UI's set-up script is served as a file (`?script`), so the page passes the CSP; only its three lines
+    # of inline style need an exception.
+    re_path(
+        r"^docs/?$",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="swagger-ui",
+    ),
     re_path(r"^", include(router.urls)),
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

@@ -26,6 +26,11 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-dev-only-chang
 DEBUG = env_flag("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Origins (scheme://host[:port]) of other sites' pages allowed to call the API and open the sockets.
+CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
+# Addresses or networks of the reverse proxies whose X-Forwarded-For names the client (ielts_site/security.py);
+# with none, the client is the socket's peer and a forwarded header is ignored.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "daphne",
@@ -38,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -53,12 +60,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "monitoring.middleware.RequestLogMiddleware",
+    "ielts_site.security.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ielts_site.security.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "ielts_site.urls"
@@ -151,6 +161,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,6 +188,23 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Logins (the web form, the admin's and the API token): after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is refused for AXES_COOLOFF_TIME, counted in the database (shared by every process).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try does not extend the lockout
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful login
+AXES_CLIENT_IP_CALLABLE = "ielts_site.security.client_address"
+# The pages and the token view show the lockout themselves (accounts/lockout.py): no AxesMiddleware.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# Bodies: JSON and forms up to 1 MiB (413 beyond; file uploads have their own limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+REQUEST_JSON_MAX_DEPTH = 64
+
 REST_FRAMEWORK = {
     # JWT first: its WWW-Authenticate header makes DRF answer 401, not 403, to anonymous requests.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -185,19 +214,46 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON in (the browsable API's raw-data form still works).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ielts_site.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "ielts_site.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "30/min")},
+    # A flood brake per client address on the token endpoint, generous for a school behind one NAT; the lockout of
+    # guessing is axes' (per username and address).
+    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "600/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "30"))),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
+    # Absolute: a rotated refresh token keeps the expiry of the one it replaces (accounts.serializers).
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=float(os.environ.get("JWT_REFRESH_LIFETIME_HOURS", "12"))),
     "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "USER_ID_CLAIM": "user_id",
     "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.RoleTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.RoleTokenRefreshSerializer",
 }
+
+# Content-Security-Policy (django-csp): scripts and styles from this site's static files only, no inline script.
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF, "data:"],
+        "media-src": [_SELF, "blob:"],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), "
+    "fullscreen=(self)"
+)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "IELTS live class-test API",
@@ -264,5 +320,6 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one line per failed login and per lockout, not three
     },
 }

@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.forms import LockoutAwareAdminAuthenticationForm
 from monitoring.health import healthz
+
+# The admin's login shares the login lockout and says when to try again (accounts/lockout.py).
+admin.site.login_form = LockoutAwareAdminAuthenticationForm
+handler400 = "ielts_site.errors.bad_request"
+handler500 = "ielts_site.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

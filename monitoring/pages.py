@@ -9,6 +9,7 @@ import io
 import re
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -23,15 +24,17 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role, User
+from accounts.serializers import MAX_ID
 from attempts.models import Attempt, AttemptEvent, AttemptStatus, ViolationType
 from classes.models import Class, ClassStatus
 from classes.selectors import classes_visible_to
 from exams.models import Test
-from ielts_site.errors import ApplicationError
+from ielts_site.errors import ApplicationError, InvalidInput
 from monitoring.charts import band_distribution_svg, facility_level, facility_svg
 from sessions_app.models import LIVE_STATUSES, Session, SessionStatus
 from sessions_app.selectors import sessions_visible_to
 
+ID_PATTERN = re.compile(r"[0-9]{1,19}")
 MAX_PASTED_USERNAMES = 200
 SEARCH_LIMIT = 20
 PAST_SESSIONS_SHOWN = 5
@@ -199,6 +202,14 @@ def _enrol_usernames(school_class: Class, usernames: list[str]) -> list[dict]:
     return outcomes
 
 
+def _posted_student(request) -> User:
+    """The user a form names by `student_id`: 400 (a message on the page) unless it is an id, 404 if none has it."""
+    raw = request.POST.get("student_id", "")
+    if not ID_PATTERN.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
+        raise InvalidInput("Choose a student from the list.", code="invalid_student")
+    return get_object_or_404(User, pk=int(raw))
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
 def class_detail(request, class_id):
@@ -229,10 +240,11 @@ def class_detail(request, class_id):
                     return redirect("teacher-live", session_id=session.pk)
                 status = 400
             elif action == "enrol":
-                student = get_object_or_404(User, pk=request.POST.get("student_id"))
+                student = _posted_student(request)
                 class_enrol(school_class=school_class, student=student)
                 messages.success(request, f"{student.display_name} ({student.username}) enrolled.")
-                return redirect(f"{reverse('teacher-class', args=[school_class.pk])}?q={request.POST.get('q', '')}")
+                query = urlencode({"q": request.POST.get("q", "")})
+                return redirect(f"{reverse('teacher-class', args=[school_class.pk])}?{query}")
             elif action == "enrol_list":
                 username_form = UsernameListForm(request.POST)
                 if username_form.is_valid():
@@ -246,7 +258,7 @@ def class_detail(request, class_id):
                 else:
                     status = 400
             elif action == "remove":
-                student = get_object_or_404(User, pk=request.POST.get("student_id"))
+                student = _posted_student(request)
                 class_unenrol(school_class=school_class, student_id=student.pk)
                 messages.success(request, f"{student.display_name} ({student.username}) removed from the class.")
                 return redirect("teacher-class", class_id=school_class.pk)
