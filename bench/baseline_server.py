@@ -10,6 +10,7 @@ same load client drives it, so each of our figures can be read as a fraction of 
 import argparse
 import asyncio
 import base64
+import itertools
 import json
 import resource
 import time
@@ -35,9 +36,15 @@ class Room:
         self.teachers = set()
         self.started = False
         self.answers = defaultdict(dict)  # student → {question: answer}
+        self.highlights = defaultdict(set)  # student → highlight ids
+        self.violations = defaultdict(int)  # student → count
+
+
+highlight_ids = itertools.count(1)
 
 
 rooms: dict[int, Room] = defaultdict(Room)
+MIXED = {"progress_update", "text_highlighted", "highlight_removed", "question_flagged", "tab_violation"}
 in_progress: set[int] = set()  # sessions that bench_setup created running (their students get a state sync)
 
 
@@ -87,6 +94,25 @@ async def handler(ws):
                                                  attempt_id=user_id, question_id=fields["question_id"],
                                                  answer=fields["answer"],
                                                  answered_count=len(room.answers[user_id])))  # fmt: skip
+            elif kind in MIXED:  # the mixed stream's other events (bench/mixed.py): ack, then tell the teachers
+                fields = dict(data.get("data") or {})
+                ack = {}
+                if kind == "text_highlighted":
+                    fields["highlight_id"] = ack["highlight_id"] = next(highlight_ids)
+                    fields["note"] = None
+                    room.highlights[user_id].add(fields["highlight_id"])
+                elif kind == "highlight_removed":
+                    if fields.get("highlight_id") not in room.highlights[user_id]:
+                        await ws.send(message("error", session_id, code="unknown_highlight", message="",
+                                              event_id=event_id))  # fmt: skip
+                        continue
+                    room.highlights[user_id].discard(fields["highlight_id"])
+                elif kind == "tab_violation":
+                    room.violations[user_id] += 1
+                    fields.setdefault("violation_type", "TAB_SWITCH")
+                    fields["violations_count"] = room.violations[user_id]
+                await ws.send(message("ack", session_id, event_id=event_id, **ack))
+                broadcast(room.teachers, message(kind, session_id, student_id=user_id, attempt_id=user_id, **fields))
             elif kind == "submit_attempt":
                 await ws.send(message("ack", session_id, event_id=event_id))
                 score = len(room.answers[user_id])

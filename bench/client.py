@@ -12,11 +12,18 @@ import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-ORIGIN = "http://localhost"
+
+def origin_of(url: str) -> str:
+    """The Origin a page served by that server sends: its own scheme, host and port (the contract's rule)."""
+    parts = urlsplit(url)
+    return f"{'https' if parts.scheme == 'wss' else 'http'}://{parts.netloc}"
+
+
 OPEN: set = set()  # every connection not yet closed, so a failed scenario can clean up after itself
 
 
@@ -125,7 +132,7 @@ class Conn:
         started = time.perf_counter()
         try:
             self.ws = await connect(
-                self.url, origin=ORIGIN, compression=None, ping_interval=None, open_timeout=timeout,
+                self.url, origin=origin_of(self.url), compression=None, ping_interval=None, open_timeout=timeout,
                 close_timeout=2, max_size=2**22, max_queue=None,
             )  # fmt: skip
         except InvalidStatus as exc:

@@ -1,7 +1,10 @@
 """`make bench` / `make bench-quick`: build a fresh database, start the servers, run the scenarios, write the table.
 
-    .venv/bin/python -m bench.run [--quick] [--processes 1,2] [--scenarios S1,S3] [--no-baseline] [--profile S2]
+    .venv/bin/python -m bench.run [--quick] [--processes 1,2] [--scenarios S1,M1,R1] [--no-baseline] [--profile S2]
 
+Scenarios: S1-S6 (answers only; see docs/performance.md), M1/M2 (the mixed stream of a reading paper, and its
+throughput ladder), M0 (classes started from the waiting room, streaming from their session_started), U1 (users
+created and logged in through the REST API), R1 (a REST burst at rising concurrency, database connections counted).
 It creates the PostgreSQL database `ielts_bench` afresh (dropping an old one), runs migrate and
 bench_setup, flushes Redis db 12, then runs every scenario against the bare-websockets baseline and
 against 1 and 2 daphne processes. Results go to bench/results.json and bench/results.md (both ignored
@@ -27,9 +30,9 @@ import httpx
 import psycopg
 import redis
 
-from bench import client, report
+from bench import client, report, rest
 from bench.client import Sequence, close_all
-from bench.scenarios import Target, s1_s2, s3, s4, s5, s6
+from bench.scenarios import Target, m0, m1_m2, s1_s2, s3, s4, s5, s6
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -45,13 +48,26 @@ FULL = {
     "s3_students": 5000, "s3_concurrency": 32, "s4_reps_40": 5, "s4_reps_500": 2,
     "s5_students": 500, "s5_spread_s": 1.0, "s6_reps": 3, "s6_spread_s": 0.1, "processes": [1, 2],
     "quiet_hold_s": 1.0, "s1_sessions": 10,
+    # the mixed stream (M1, M2, M0), the REST scenarios (U1, R1), and the servers' database pool
+    "m1_sessions": 10, "m1_s": 15, "m1_rate_per_student": 0.2, "m2_step_s": 4,
+    "m2_rates": [80, 160, 320, 640, 1000, 1280, 1600, 2000, 2560], "m2_rates_baseline": [1000, 2000, 4000],
+    "m0_sessions": 10, "m0_s": 6, "u1_students": 40, "u1_create_concurrency": 8, "u1_login_concurrency": 40,
+    "r1_classes": 5, "r1_levels": [50, 100, 200, 500], "r1_requests": 2, "r1_cookie_students": 10,
+    "db_pool_max": int(os.environ.get("BENCH_DATABASE_POOL_MAX", "20")),
+    "m1_on_s1": False, "baseline_scenarios": None, "scenarios": None,
 }  # fmt: skip
-QUICK = {  # every scenario, smaller: S1/S2 with 2 classes, S3 with 100 students, S4 with 40 only, S5 with 50
-    **FULL, "warmup_s": 0.5, "s1_s": 3, "s1_sessions": 2, "s2_step_s": 1.5, "s2_rates": [100, 400],
-    "s2_rates_baseline": [1000], "s3_students": 100, "s4_reps_40": 1, "s4_reps_500": 0,
-    "s5_students": 50, "s6_reps": 1, "processes": [1], "quiet_hold_s": 0.3,
+QUICK = {  # a smoke run of under a minute: most scenarios, smaller (S1/S2/M1 on 2 classes, M1 on S1's sockets,
+    # S3 with 60 students, S4 with 40 only, S5 with 50, R1 at 50 clients); M0, M2 and U1 only when asked for
+    # (--scenarios); the baseline runs S1 and M1 only.
+    **FULL, "warmup_s": 0.5, "s1_s": 2, "s1_sessions": 2, "s2_step_s": 1.5, "s2_rates": [400],
+    "s2_rates_baseline": [], "s3_students": 60, "s4_reps_40": 1, "s4_reps_500": 0,
+    "s5_students": 50, "s6_reps": 1, "processes": [1], "quiet_hold_s": 0.2,
+    "m1_sessions": 2, "m1_s": 3, "m1_on_s1": True, "m2_step_s": 1.5, "m2_rates": [160, 400], "m2_rates_baseline": [],
+    "m0_sessions": 2, "m0_s": 1, "u1_students": 5, "u1_login_concurrency": 5, "r1_classes": 1, "r1_levels": [50],
+    "r1_requests": 2, "r1_cookie_students": 2, "baseline_scenarios": ["S1", "S2", "M1"],
+    "scenarios": ["S1", "S2", "S3", "S4", "S5", "S6", "M1", "R1"],
 }  # fmt: skip
-SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6"]
+SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6", "M1", "M2", "M0", "U1", "R1"]
 
 
 def free_port() -> int:
@@ -107,6 +123,10 @@ def spec_for(cfg: dict) -> dict:
                 "status": "WAITING_FOR_STUDENTS"}] if cfg["s4_reps_500"] else []),
             {"name": p + "s5", "classes": 10, "students_per_class": cfg["s5_students"] // 10},
             {"name": p + "s6", "classes": cfg["s6_reps"], "students_per_class": 40, "answers_per_student": 30},
+            {"name": p + "m1", "classes": cfg["m1_sessions"], "students_per_class": 40},
+            {"name": p + "m0", "classes": cfg["m0_sessions"], "students_per_class": 40,
+             "status": "WAITING_FOR_STUDENTS"},
+            {"name": p + "r1", "classes": cfg["r1_classes"], "students_per_class": 40, "password": True},
         ]  # fmt: skip
     groups.append({"name": "p1-s3", "classes": -(-cfg["s3_students"] // 40), "students_per_class": 40})
     # One pool of students for every group (a student sits in several classes; the scenarios run one at a time).
@@ -127,11 +147,11 @@ class Servers:
         self.children.append(child)
         return child
 
-    def daphne(self, name: str) -> tuple[subprocess.Popen, int]:
+    def daphne(self, name: str, pool_max: int) -> tuple[subprocess.Popen, int]:
         port = free_port()
         argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_OPTIONS]
         argv.append("ielts_site.asgi:application")
-        child = self.spawn(name, argv, server_env(SERVER_NAME=name))
+        child = self.spawn(name, argv, server_env(SERVER_NAME=name, DATABASE_POOL_MAX=str(pool_max)))
         wait_http(f"http://127.0.0.1:{port}/healthz", child, name)
         return child, port
 
@@ -232,17 +252,34 @@ async def run_target(target: Target, data: dict, cfg: dict, wanted: list[str], p
     seq = Sequence()
     plan = [
         ("S3", lambda: s3(target, data, cfg)) if target.processes == 1 else None,
-        ("S1", lambda: s1_s2(target, data, cfg, seq)),
+        ("S1", lambda: s1_s2(target, data, cfg, seq, then=mixed_on_s1)),
+        ("M1", lambda: m1_m2(target, data, cfg, seq, m1="M1" in allowed, m2="M2" in allowed)),
         ("S4", lambda: s4(target, data, cfg)),
+        ("M0", lambda: m0(target, data, cfg, seq)),
         ("S5", lambda: s5(target, data, cfg)),
         ("S6", lambda: s6(target, data, cfg)),
+        ("U1", lambda: rest.u1(target, data, cfg)) if target.kind == "ours" else None,
+        ("R1", lambda: rest.r1(target, data, cfg, dsn=PG_ADMIN, database=DB_NAME)) if target.kind == "ours" else None,
     ]
+    allowed = set(wanted)
+    if target.kind == "baseline" and cfg.get("baseline_scenarios") is not None:
+        allowed &= set(cfg["baseline_scenarios"])
+    groups = {"S1": {"S1", "S2"}, "M1": {"M1", "M2"}}
+    mixed_on_s1 = None
+    if cfg["m1_on_s1"] and groups["S1"] & allowed and groups["M1"] & allowed:  # quick: M1 on S1's connections
+        groups["S1"] = groups["S1"] | groups.pop("M1")
+        plan = [item for item in plan if item is None or item[0] != "M1"]
+
+        async def mixed_on_s1(teachers, students):
+            return await m1_m2(target, data, cfg, seq, m1="M1" in allowed, m2="M2" in allowed,
+                               conns=(teachers, students))  # fmt: skip
+
     for item in plan:
         if item is None:
             continue
         name, run = item
-        names = {"S1", "S2"} if name == "S1" else {name}
-        if not names & set(wanted):
+        names = groups.get(name, {name}) & allowed
+        if not names:
             continue
         started = time.perf_counter()
         print(f"  {target.name}: {'+'.join(sorted(names))} …", flush=True)
@@ -265,7 +302,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smaller run of under a minute")
     parser.add_argument("--processes", help="daphne process counts to run, e.g. 1,2")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--scenarios", help=f"which of {','.join(SCENARIOS)} (default: all; quick: its own list)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--profile", default="", help="scenarios to profile with py-spy, e.g. S2,S5")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
@@ -279,14 +316,19 @@ def main() -> int:
         cfg[key] = json.loads(value)
     if args.processes:
         cfg["processes"] = [int(n) for n in args.processes.split(",")]
-    wanted = [s.strip().upper() for s in args.scenarios.split(",")]
+    chosen = args.scenarios.split(",") if args.scenarios else (cfg["scenarios"] or SCENARIOS)
+    wanted = [s.strip().upper() for s in chosen]
+    cfg["scenarios"] = wanted
     run_started = time.perf_counter()
     fd_limit = raise_fd_limit()
     results = {"mode": "quick" if args.quick else "full", "config": cfg, "machine": machine(), "targets": []}
+    results["server"] = {"DATABASE_POOL_MAX": cfg["db_pool_max"], "daphne_options": " ".join(DAPHNE_OPTIONS),
+                         "DJANGO_DEBUG": server_env()["DJANGO_DEBUG"]}  # fmt: skip
     results["machine"]["fd_limit"] = fd_limit
     results["versions"] = versions()
 
-    print(f"bench: fresh database {DB_NAME}, Redis {REDIS_URL}", flush=True)
+    print(f"bench: fresh database {DB_NAME}, Redis {REDIS_URL}, DATABASE_POOL_MAX={cfg['db_pool_max']} per daphne "
+          "process", flush=True)  # fmt: skip
     t = time.perf_counter()
     fresh_database()
     manage("migrate", "--noinput", "-v0")
@@ -310,7 +352,7 @@ def main() -> int:
             results["targets"].append(asyncio.run(run_target(target, data, cfg, wanted, profiler)))
             servers.stop(child)
         for n in cfg["processes"]:
-            started = [servers.daphne(f"bench-{n}-{i + 1}") for i in range(n)]
+            started = [servers.daphne(f"bench-{n}-{i + 1}", cfg["db_pool_max"]) for i in range(n)]
             target = Target(
                 f"daphne x{n}", "ours", [f"ws://127.0.0.1:{port}" for _, port in started],
                 f"http://127.0.0.1:{started[0][1]}", [child.pid for child, _ in started], f"p{n}-", cfg["quiet_hold_s"],

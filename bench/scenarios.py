@@ -1,5 +1,6 @@
-"""The six scenarios, each bounded in connections and time. A scenario gets a Target (our daphne processes, or
-the bare-websockets baseline), the ids and tokens of bench_setup, and the run's settings; it returns plain data.
+"""The scenarios S1-S6 and the mixed stream's M0-M2 (the REST ones are in bench/rest.py), each bounded in
+connections and time. A scenario gets a Target (our daphne processes, or the bare-websockets baseline), the ids
+and tokens of bench_setup, and the run's settings; it returns plain data.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from bench.client import (
     summary,
     wait_quiet,
 )
+from bench.mixed import MixedStream, Paper
 
 
 @dataclass
@@ -36,6 +38,10 @@ class Target:
     @property
     def processes(self) -> int:
         return len(self.pids) if self.kind == "ours" else 1
+
+    @property
+    def http_bases(self) -> list[str]:
+        return [base.replace("ws://", "http://", 1) for base in self.ws_bases]
 
     def url(self, session_id: int, token: str, index: int) -> str:
         base = self.ws_bases[index % len(self.ws_bases)]
@@ -77,8 +83,10 @@ async def connect(target: Target, conns: list[Conn], expect="connected") -> None
 # ------------------------------------------------------------------------------------------ S1 + S2
 
 
-async def s1_s2(target: Target, data: dict, cfg: dict, seq: Sequence) -> dict:
-    """S1: 10 sessions x 40 students + a teacher each at 0.2 events/s per student; S2: raise the rate."""
+async def s1_s2(target: Target, data: dict, cfg: dict, seq: Sequence, then=None) -> dict:
+    """S1: 10 sessions x 40 students + a teacher each at 0.2 events/s per student; S2: raise the rate.
+
+    `then(teachers, students)`, if given, runs on the same connections before they close (quick mode's M1)."""
     teachers, students = conns_for(target, data, "s1")
     await connect(target, teachers)
     await connect(target, students, expect="state_sync_response")
@@ -111,16 +119,24 @@ async def s1_s2(target: Target, data: dict, cfg: dict, seq: Sequence) -> dict:
         if not ok:
             break
         best = row
-    out["S2"] = {
-        "steps": steps,
-        "max_rate": best["rate"] if best else 0,
-        "max_achieved_per_s": best["achieved_per_s"] if best else 0,
-        "per_process": round((best["achieved_per_s"] if best else 0) / target.processes, 1),
-        "processes": target.processes,
-    }
-    await close_all([*students, *teachers])
-    await target.quiet()
-    return out
+    out["S2"] = (
+        None
+        if not ladder
+        else {  # an empty ladder (quick mode's baseline): no S2 figures
+            "steps": steps,
+            "max_rate": best["rate"] if best else 0,
+            "max_achieved_per_s": best["achieved_per_s"] if best else 0,
+            "per_process": round((best["achieved_per_s"] if best else 0) / target.processes, 1),
+            "processes": target.processes,
+        }
+    )
+    try:
+        if then is not None:
+            out.update(await then(teachers, students))
+    finally:
+        await close_all([*students, *teachers])
+        await target.quiet()
+    return {k: v for k, v in out.items() if v is not None}
 
 
 # ------------------------------------------------------------------------------------------ S3
@@ -226,6 +242,7 @@ async def s4(target: Target, data: dict, cfg: dict) -> dict:
                 "reps": reps, "clients": len(clients), "last_client_ms": [round(x, 1) for x in lasts],
                 "last_client_p99_ms": round(percentile(lasts, 99), 1), "clients_ms": summary(all_ms),
                 "state_sync_last_ms": round(max(sync_lasts), 1),
+                "state_sync_last_ms_reps": [round(x, 1) for x in sync_lasts],
                 "rest_response_ms": round(max(post_ms), 1) if target.kind == "ours" else None,
             }  # fmt: skip
     return {"S4": out}
@@ -344,3 +361,138 @@ async def _hand_in_together(target: Target, data: dict, cfg: dict, rep: int) -> 
     await close_all([teacher, *students])
     await target.quiet()
     return (max(got.values()) - t0) * 1000, [(got[uid] - sent_at[uid]) * 1000 for uid in got]
+
+
+# ------------------------------------------------------------------------------------------ M1 + M2
+
+
+def _mixed_line(name: str, target: Target, row: dict, verdict: str = "") -> None:
+    lat = row["latency_ms"]
+    print(f"    {name} {target.name} {row['rate']:>6}/s: p50/p95/p99 {lat['p50']}/{lat['p95']}/{lat['p99']} ms, "
+          f"sent {row['sent']}, lost {row['lost']}, dup {row['duplicates']}, mismatched {row['mismatched']}, "
+          f"acks missing {row['ack_lost']}, errors {row['errors']}, server cpu {row.get('server_cpu_pct')}% "
+          f"{verdict}", flush=True)  # fmt: skip
+
+
+async def m1_m2(target: Target, data: dict, cfg: dict, seq: Sequence, *, m1: bool = True, m2: bool = True,
+                conns: tuple | None = None) -> dict:  # fmt: skip
+    """M1: 10 classes x 40 students + a teacher each, the mixed stream at 0.2 events/s per student; M2: the
+    mixed rate doubled step by step until p99 > 100 ms or anything is lost, refused or duplicated.
+
+    With `conns` (teachers, students) it runs on connections already open (S1's, in quick mode) and leaves
+    them open."""
+    if conns is None:
+        teachers, students = conns_for(target, data, "m1")
+        await connect(target, teachers)
+        await connect(target, students, expect="state_sync_response")
+        await target.quiet()
+    else:
+        teachers, students = conns
+    stream = MixedStream(students, teachers, Paper.of(data), seq, check_attempt_ids=target.kind == "ours")
+    out = {}
+    try:
+        rate = cfg["m1_rate_per_student"] * len(students)
+        # The warm-up also gives students highlights to remove later.
+        await stream.open_loop("M1 warm-up", rate=rate, duration=cfg["warmup_s"])
+        await target.quiet()
+        if m1:
+            row = await stream.open_loop("M1", rate=rate, duration=cfg["m1_s"], cpu=CpuMeter(target.pids))
+            row["passed"] = stream.clean(row)
+            _mixed_line("M1", target, row)
+            out["M1"] = {"students": len(students), "teachers": len(teachers), **row}
+            await target.quiet()
+        if m2:
+            steps, best = [], None
+            ladder = cfg["m2_rates_baseline"] if target.kind == "baseline" else cfg["m2_rates"]
+            for step_rate in ladder:  # an empty ladder: no M2 figures (quick mode's baseline)
+                row = await stream.open_loop(f"M2 {step_rate}/s", rate=step_rate, duration=cfg["m2_step_s"],
+                                             cpu=CpuMeter(target.pids))  # fmt: skip
+                row["passed"] = stream.clean(row, cfg["s2_p99_ms"])
+                steps.append(row)
+                _mixed_line("M2", target, row, "ok" if row["passed"] else "FAIL")
+                await target.quiet()
+                if not row["passed"]:
+                    break
+                best = row
+            best_rate = best["achieved_per_s"] if best else 0
+            out["M2"] = None if not ladder else {
+                "steps": steps, "max_rate": best["rate"] if best else 0, "max_achieved_per_s": best_rate,
+                "per_process": round(best_rate / target.processes, 1), "processes": target.processes,
+                "ladder_exhausted": bool(best) and best is steps[-1],
+            }  # fmt: skip
+    finally:
+        stream.detach()
+        if conns is None:
+            await close_all([*students, *teachers])
+            await target.quiet()
+    return {k: v for k, v in out.items() if v is not None}
+
+
+# ------------------------------------------------------------------------------------------ M0
+
+
+async def m0(target: Target, data: dict, cfg: dict, seq: Sequence) -> dict:
+    """10 classes of 40 wait in the waiting room; their teachers start them at once (POST /start each); every
+    student sends its mixed stream from the moment its `session_started` arrives (no warm-up). How long from
+    each start until the last of its students has its state sync, and how fast those first events travel."""
+    teachers, students = conns_for(target, data, "m0")
+    await connect(target, teachers)
+    await connect(target, students)
+    await target.quiet()
+    stream = MixedStream(students, teachers, Paper.of(data), seq, check_attempt_ids=False)
+    sessions = sessions_of(target, data, "m0")
+    started = {c.user_id: asyncio.ensure_future(c.expect("session_started", 30)) for c in students}
+    t0s, post_ms = {}, {}
+    try:
+        streaming = asyncio.ensure_future(
+            stream.per_student(
+                "M0",
+                arrivals=started,
+                per_student_rate=cfg["m1_rate_per_student"],
+                duration=cfg["m0_s"],
+                cpu=CpuMeter(target.pids),
+            )  # fmt: skip
+        )
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def start(k: int, session: dict):
+                sid = session["session_id"]
+                t0s[sid] = time.perf_counter()
+                await start_session(target, http, session, teachers[k], data["tokens"][str(session["teacher_id"])])
+                post_ms[sid] = (time.perf_counter() - t0s[sid]) * 1000
+
+            await asyncio.gather(*(start(k, s) for k, s in enumerate(sessions)))
+        syncs = await asyncio.gather(*(c.expect("state_sync_response", 30) for c in students))
+        row = await streaming
+        arrivals = [f.result() for f in started.values()]
+        per_session = []
+        for session in sessions:
+            sid = session["session_id"]
+            mine = [(a, s) for c, a, s in zip(students, arrivals, syncs, strict=True) if c.session_id == sid]
+            got_sync = [s for _, s in mine if s is not None]
+            got_start = [a for a, _ in mine if a is not None]
+            per_session.append({
+                "session_id": sid, "students": len(mine), "post_ms": round(post_ms.get(sid, 0), 1),
+                "missing_session_started": len(mine) - len(got_start), "missing_state_sync": len(mine) - len(got_sync),
+                "last_session_started_ms": round((max(got_start) - t0s[sid]) * 1000, 1) if got_start else None,
+                "last_state_sync_ms": round((max(got_sync) - t0s[sid]) * 1000, 1) if got_sync else None,
+            })  # fmt: skip
+        lasts = [p["last_state_sync_ms"] for p in per_session if p["last_state_sync_ms"] is not None]
+        missing = sum(p["missing_state_sync"] + p["missing_session_started"] for p in per_session)
+        row["passed"] = stream.clean(row) and not missing
+        _mixed_line("M0", target, row)
+        print(f"    M0 {target.name}: start → last state sync per session {lasts} ms; first events "
+              f"{row['first_events']['latency_ms']}", flush=True)  # fmt: skip
+        return {"M0": {
+            "sessions": len(sessions), "students": len(students), "per_session": per_session,
+            "last_state_sync_ms": max(lasts) if lasts and not missing else None,
+            "last_state_sync_p50_ms": percentile(lasts, 50), "missing": missing,
+            "rest_response_ms": round(max(post_ms.values()), 1) if target.kind == "ours" and post_ms else None,
+            **row,
+        }}  # fmt: skip
+    finally:
+        stream.detach()
+        for future in started.values():
+            future.cancel()
+        await close_all([*students, *teachers])
+        await target.quiet()

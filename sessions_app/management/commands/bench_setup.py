@@ -7,17 +7,21 @@ The spec names groups of classes:
 
     {"students": 5000, "groups": [
       {"name": "p1-s1", "classes": 10, "students_per_class": 40, "sessions_per_class": 1,
-       "status": "IN_PROGRESS", "answers_per_student": 0}, ...]}
+       "status": "IN_PROGRESS", "answers_per_student": 0, "password": false}, ...]}
 
 Every group takes its students from one pool (a student may sit in several groups); each class has
-its own teacher. The output lists, per group, each session with its teacher and students, the
-paper's question ids, and a token per user.
+its own teacher. A group with `"password": true` gives its teacher and students a real password
+(BENCH_PASSWORD, hashed once with the configured hasher: each login still pays the full hash), for the
+scenarios that log in through the login page. The output lists, per group, each session with its
+teacher and students (with usernames for a password group), the paper's question ids and passages, an
+admin (a superuser, for the REST scenario that creates users), and a token per user.
 """
 
 import json
 from datetime import timedelta
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework_simplejwt.tokens import AccessToken
@@ -32,6 +36,7 @@ from sessions_app.models import Participant, Session, SessionStatus
 
 PAPER_TITLE = "Benchmark paper (40 questions)"
 UNUSABLE_PASSWORD = "!bench-no-login"  # a hash that no password matches: these users log in by token only
+BENCH_PASSWORD = "wool-trade-1187-bench"  # the password of a `"password": true` group's users (and bench/ REST users)
 TOKEN_LIFETIME = timedelta(hours=3)
 STATUSES = {SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.IN_PROGRESS}
 
@@ -78,9 +83,12 @@ class Command(BaseCommand):
         sessions = sum(len(g) for g in data["groups"].values())
         self.stdout.write(f"bench_setup: {len(data['tokens'])} users, {sessions} sessions → {out}")
 
-    def _users(self, names: list[str], role: str) -> list[User]:
+    def _users(self, names: list[str], role: str, **extra) -> list[User]:
         User.objects.bulk_create(
-            [User(username=n, role=role, first_name="Bench", last_name=n, password=UNUSABLE_PASSWORD) for n in names],
+            [
+                User(username=n, role=role, first_name="Bench", last_name=n, password=UNUSABLE_PASSWORD, **extra)
+                for n in names
+            ],
             ignore_conflicts=True,
         )
         by_name = {u.username: u for u in User.objects.filter(username__in=names)}
@@ -90,6 +98,8 @@ class Command(BaseCommand):
         paper = Test.objects.filter(title=PAPER_TITLE).order_by("pk").first() or test_create(**paper_data())
         question_ids = list(paper.questions.order_by("number").values_list("pk", flat=True))
         pool = self._users([f"{prefix}s{n:05d}" for n in range(1, spec["students"] + 1)], Role.STUDENT)
+        [admin] = self._users([f"{prefix}admin"], Role.ADMIN, is_superuser=True, is_staff=True)
+        password_hash = None  # one hash for every password user: a login checks it at the hasher's full cost
         moment = now()
         groups, teachers, next_student = {}, [], 0
         for group in spec["groups"]:
@@ -152,17 +162,33 @@ class Command(BaseCommand):
                         for i, qid in enumerate(question_ids[:answered])
                     ]
                 )
+            named = bool(group.get("password"))
+            if named:
+                password_hash = password_hash or make_password(BENCH_PASSWORD)
+                users = [*group_teachers, *(st for k in classes for st in members[k.pk])]
+                User.objects.filter(pk__in=[u.pk for u in users]).update(password=password_hash)
             teacher_of = dict(zip((k.pk for k in classes), group_teachers, strict=True))
             groups[group["name"]] = [
                 {
                     "session_id": s.pk,
+                    "class_id": s.school_class_id,
                     "status": status,
                     "teacher_id": teacher_of[s.school_class_id].pk,
+                    **({"teacher_username": teacher_of[s.school_class_id].username} if named else {}),
                     "students": [
-                        {"id": st.pk, "attempt_id": attempts.get((s.pk, st.pk))} for st in members[s.school_class_id]
-                    ],
+                        {
+                            "id": st.pk,
+                            "attempt_id": attempts.get((s.pk, st.pk)),
+                            **({"username": st.username} if named else {}),
+                        }
+                        for st in members[s.school_class_id]
+                    ],  # fmt: skip
                 }
                 for s in sessions
             ]
-        tokens = {str(u.pk): token_for(u) for u in [*pool, *teachers]}
-        return {"paper_id": paper.pk, "question_ids": question_ids, "groups": groups, "tokens": tokens}
+        tokens = {str(u.pk): token_for(u) for u in [*pool, *teachers, admin]}
+        passages = [{"id": p.pk, "text": p.text} for p in paper.passages.order_by("order", "pk")]
+        return {
+            "paper_id": paper.pk, "question_ids": question_ids, "passages": passages, "groups": groups,
+            "tokens": tokens, "admin_id": admin.pk, "password": BENCH_PASSWORD if password_hash else None,
+        }  # fmt: skip
