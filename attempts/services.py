@@ -14,12 +14,11 @@ from functools import reduce
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.db.models.functions import Length
 
 from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Violation, ViolationType
 from attempts.signals import attempt_counts_changed
 from exams.marking import band_for
-from exams.models import Passage, Question
+from exams.selectors import paper_shape
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from monitoring.events import Audience, publish_on_commit
@@ -243,26 +242,7 @@ class _EventBatch:
         }
 
     def _load_paper(self) -> None:
-        tests = {attempt.test_id for attempt in self.attempts.values()}
-        self.questions = set()  # (question id, test id) of the questions named
-        if question_ids := self._ids_named(("answer_submitted", "question_id"), ("question_flagged", "question_id")):
-            self.questions = set(
-                Question.objects.filter(test_id__in=tests, pk__in=question_ids).order_by().values_list("pk", "test_id")
-            )
-        self.passages = {}  # passage id → (test id, length of its text)
-        if passage_ids := self._ids_named(("text_highlighted", "passage_id")):
-            self.passages = {
-                pk: (test_id, length)
-                for pk, test_id, length in Passage.objects.filter(test_id__in=tests, pk__in=passage_ids)
-                .annotate(length=Length("text"))
-                .order_by()
-                .values_list("pk", "test_id", "length")
-            }
-        self.sizes = {}  # test id → (passages, questions): the range of a progress update
-        if self.by_type["progress_update"]:
-            passages = Counter(Passage.objects.filter(test_id__in=tests).order_by().values_list("test_id", flat=True))
-            questions = Counter(Question.objects.filter(test_id__in=tests).order_by().values_list("test_id", flat=True))
-            self.sizes = {test: (passages[test], questions[test]) for test in tests}
+        self.shapes = {attempt.test_id: paper_shape(attempt.test) for attempt in self.attempts.values()}
 
     def _load_attempt_state(self) -> None:
         ids = self.attempts.keys()
@@ -317,8 +297,8 @@ class _EventBatch:
                 outcome.ack = self._ack_of(outcome.ack)
         for attempt, event_type, fields in self.publishes:
             _publish(attempt, event_type, **{k: v() if callable(v) else v for k, v in fields.items()})
-        for session_id in sorted(self.stats_sessions):  # one count per session, however many violations
-            attempt_counts_changed.send(sender=Attempt, session_id=session_id)
+        if self.stats_sessions:  # one count per session, however many violations, all in one query
+            attempt_counts_changed.send(sender=Attempt, session_ids=sorted(self.stats_sessions))
         return outcomes
 
     @staticmethod
@@ -332,7 +312,7 @@ class _EventBatch:
     def _answer_submitted(self, attempt: Attempt, *, question_id, answer) -> dict:
         answer = _answer_text(answer)
         question_id = _as_id(question_id, "question_id")
-        if (question_id, attempt.test_id) not in self.questions:
+        if question_id not in self.shapes[attempt.test_id].question_ids:
             raise InvalidInput("The question is not part of this paper.", code="unknown_question")
         _require_open(attempt)
         self.answers[attempt.pk, question_id] = Answer(
@@ -347,7 +327,7 @@ class _EventBatch:
         return data
 
     def _progress_update(self, attempt: Attempt, *, passage_index, question_index) -> dict:
-        passages, questions = self.sizes[attempt.test_id]
+        passages, questions = self.shapes[attempt.test_id].sizes
         passage_index = _as_index(passage_index, "passage_index", passages)
         question_index = _as_index(question_index, "question_index", questions)
         _require_open(attempt)
@@ -360,8 +340,8 @@ class _EventBatch:
 
     def _text_highlighted(self, attempt: Attempt, *, passage_id, text, position_start, position_end) -> dict:
         passage_pk = _as_id(passage_id, "passage_id")
-        test_id, length = self.passages.get(passage_pk, (None, 0))
-        if test_id != attempt.test_id:
+        length = self.shapes[attempt.test_id].passage_lengths.get(passage_pk)
+        if length is None:
             raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
         if not isinstance(text, str) or not text.strip() or "\x00" in text:
             raise InvalidInput("text must be the highlighted text.", code="invalid")
@@ -398,7 +378,7 @@ class _EventBatch:
         if not isinstance(flagged, bool):
             raise InvalidInput("flagged must be true or false.", code="invalid")
         question_id = _as_id(question_id, "question_id")
-        if (question_id, attempt.test_id) not in self.questions:
+        if question_id not in self.shapes[attempt.test_id].question_ids:
             raise InvalidInput("The question is not part of this paper.", code="unknown_question")
         _require_open(attempt)
         self.flags[attempt.pk, question_id] = flagged

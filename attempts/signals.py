@@ -2,5 +2,5 @@
 
 from django.dispatch import Signal
 
-# sent with session_id, after the write, inside its transaction
+# sent with session_id (or session_ids, for many at once), after the write, inside its transaction
 attempt_counts_changed = Signal()

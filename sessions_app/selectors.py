@@ -1,6 +1,7 @@
 """Reads on sessions: who sees which session, live counts, and the statistics of a session."""
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count
 
 from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Violation
 from exams.marking import is_correct
@@ -24,18 +25,32 @@ def session_is_teacher(session: Session, user) -> bool:
 
 
 def session_live_counts(session_id) -> dict:
-    """The four counts teachers watch live, in three queries."""
-    participants = Participant.objects.filter(session_id=session_id).aggregate(
-        participants=Count("pk"), connected=Count("pk", filter=Q(connection_status=ConnectionStatus.CONNECTED))
-    )
-    submitted = Attempt.objects.filter(session_id=session_id, status=AttemptStatus.SUBMITTED).count()
-    violations = Violation.objects.filter(attempt__session_id=session_id).count()
-    return {
-        "connected": participants["connected"],
-        "submitted": submitted,
-        "participants": participants["participants"],
-        "violations_total": violations,
-    }
+    """The four counts teachers watch live."""
+    return sessions_live_counts([session_id])[session_id]
+
+
+def sessions_live_counts(session_ids) -> dict[int, dict]:
+    """The four live counts of each of these sessions, in one query however many there are (a batch of student
+    events, a dead process's sweep): session id → counts."""
+    session_ids = sorted({int(pk) for pk in session_ids})
+    counts = {pk: {"connected": 0, "submitted": 0, "participants": 0, "violations_total": 0} for pk in session_ids}
+    if not session_ids:
+        return counts
+    participant, attempt, violation = (m._meta.db_table for m in (Participant, Attempt, Violation))
+    sql = f"""
+        SELECT s.id,
+            (SELECT count(*) FROM {participant} p WHERE p.session_id = s.id AND p.connection_status = %s),
+            (SELECT count(*) FROM {attempt} a WHERE a.session_id = s.id AND a.status = %s),
+            (SELECT count(*) FROM {participant} p WHERE p.session_id = s.id),
+            (SELECT count(*) FROM {violation} v JOIN {attempt} a ON a.id = v.attempt_id WHERE a.session_id = s.id)
+        FROM {Session._meta.db_table} s WHERE s.id IN ({", ".join(["%s"] * len(session_ids))})
+    """  # one round trip instead of three per session; the table names are the models' own
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ConnectionStatus.CONNECTED, AttemptStatus.SUBMITTED, *session_ids])
+        for pk, connected, submitted, participants, violations in cursor.fetchall():
+            counts[pk] = {"connected": connected, "submitted": submitted, "participants": participants,
+                          "violations_total": violations}  # fmt: skip
+    return counts
 
 
 def papers_open_to_student(user):  # not `tests_...`: pytest would collect that name

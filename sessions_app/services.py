@@ -30,7 +30,7 @@ from sessions_app.models import (
     SessionStatus,
     paper_duration,
 )
-from sessions_app.selectors import session_live_counts
+from sessions_app.selectors import session_live_counts, sessions_live_counts
 
 logger = logging.getLogger(__name__)
 
@@ -280,9 +280,11 @@ def _publish_live_stats(session_id) -> None:
     publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **session_live_counts(session_id))
 
 
-def live_stats_changed(sender, *, session_id, **kwargs) -> None:
-    """Receiver of attempts.signals.attempt_counts_changed."""
-    _publish_live_stats(session_id)
+def live_stats_changed(sender, *, session_id=None, session_ids=(), **kwargs) -> None:
+    """Receiver of attempts.signals.attempt_counts_changed: one session's counts, or many sessions' in one query."""
+    wanted = [*session_ids, *([session_id] if session_id is not None else [])]
+    for changed, counts in sessions_live_counts(wanted).items():
+        publish_on_commit(changed, "real_time_stats", audience=Audience.TEACHERS, **counts)
 
 
 # A student's open sockets to one session (tabs, devices); the next handshake is refused.
@@ -360,8 +362,9 @@ def _refresh_presence(locked: list[Participant]) -> int:
     by_session = defaultdict(list)
     for participant in offline:
         by_session[participant.session_id].append(participant.student)
+    live_counts = sessions_live_counts(by_session)
     for session_id, students in by_session.items():
-        counts = session_live_counts(session_id)
+        counts = live_counts[session_id]
         for student in students:
             _publish_student_presence(
                 session_id, "participant_disconnected", student, connected_count=counts["connected"]

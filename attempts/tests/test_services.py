@@ -365,3 +365,19 @@ def test_a_batch_of_every_kind_ends_as_the_same_events_given_one_by_one(running_
     assert [_comparable(m) for m in batch_messages] == [_comparable(m) for m in alone_messages]
     assert {m["attempt_id"] for m in batch_messages} == {batched.pk}
     assert [m["type"] for m in messages].count("real_time_stats") == 1
+
+
+def test_a_question_added_to_the_paper_is_answerable_at_once_and_a_deleted_one_is_not(attempt):
+    """Each process keeps the shape of a paper (exams.selectors.paper_shape); a change to it is seen at once."""
+    services.attempt_answer(attempt=attempt, question_id=question(attempt, 1).pk, answer="TRUE")  # shape cached
+    added = attempt.test.questions.create(number=5, type="SHORT_ANSWER", prompt="Added", answers=["wool"],
+                                          passage=attempt.test.passages.first())  # fmt: skip
+    services.attempt_answer(attempt=attempt, question_id=added.pk, answer="wool")
+    doomed = question(attempt, 2).pk
+    attempt.test.questions.filter(pk=doomed).delete()  # a queryset delete too
+    with pytest.raises(InvalidInput) as refused:
+        services.attempt_answer(attempt=attempt, question_id=doomed, answer="B")
+    assert refused.value.code == "unknown_question"
+    with pytest.raises(InvalidInput):
+        services.attempt_progress(attempt=attempt, passage_index=0, question_index=4)  # 4 questions now
+    services.attempt_progress(attempt=attempt, passage_index=0, question_index=3)
