@@ -205,7 +205,7 @@ class _EventBatch:
         self.attempts = {
             attempt.pk: attempt
             for attempt in Attempt.objects.select_for_update(of=("self",))
-            .select_related("session")
+            .select_related("session", "test")  # the paper's updated_at says if its cached shape still holds
             .filter(pk__in={event.attempt_id for event in events})
             .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
         }
