@@ -181,7 +181,6 @@ def attempt_record_violation(
     return _one(attempt, "tab_violation", event_id, violation_type=violation_type)
 
 
-@transaction.atomic
 def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | ApplicationError]:
     """Apply student events of any attempts and any of the BULK_EVENT_TYPES in order, each checked as it would
     be alone, in a fixed number of statements however many there are (the WebSocket's batches; REST and the
@@ -190,15 +189,31 @@ def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | Applic
     Returns an outcome per event, or the error that refused it: a refused event changes nothing and the
     others go on. A resent event id, even a copy within the batch, is applied once.
     """
-    return _EventBatch(events).apply()
+    if not transaction.get_connection().in_atomic_block:
+        # Resends are rare (a reconnect's outbox), so the log's unique event ids find them: only when the log
+        # refuses one, or an event is refused, is the batch applied again, looking them up first. Outermost, the
+        # first try rolls back
+        # whole, its messages with it (no savepoint: a lookup fewer, not two statements more, per batch).
+        try:
+            with transaction.atomic():
+                return _EventBatch(events, look_for_resends=False).apply()
+        except _Resent:
+            pass
+    with transaction.atomic():
+        return _EventBatch(events).apply()
+
+
+class _Resent(Exception):
+    """An event of the batch may have been applied before: the log refused its id, or its check refused it."""
 
 
 class _EventBatch:
     """Reads what the events need in one query per kind of fact, applies each event in memory, then writes
     each kind of row in one statement and publishes each event's message, in the order of the events."""
 
-    def __init__(self, events: Sequence[StudentEvent]):
+    def __init__(self, events: Sequence[StudentEvent], *, look_for_resends: bool = True):
         self.events = events
+        self.look_for_resends = look_for_resends
         self.by_type = defaultdict(list)
         for event in events:
             self.by_type[event.type].append(event)
@@ -209,7 +224,8 @@ class _EventBatch:
             .filter(pk__in={event.attempt_id for event in events})
             .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
         }
-        self.applied = self._applied_events()  # (attempt id, event id) → the logged event's data
+        # (attempt id, event id) → the logged event's data; those of this batch are added as they are applied.
+        self.applied = self._applied_events() if look_for_resends else {}
         self.log: list[AttemptEvent] = []
         self.publishes: list[tuple[Attempt, str, dict]] = []
         self.stats_sessions: set[int] = set()
@@ -283,6 +299,8 @@ class _EventBatch:
                     continue
                 data = getattr(self, "_" + event.type)(attempt, **event.data)
             except ApplicationError as exc:
+                if event.event_id and not self.look_for_resends:
+                    raise _Resent from exc  # perhaps a resend its original made invalid (a highlight it removed)
                 outcomes.append(exc)
                 continue
             entry = AttemptEvent(attempt=attempt, event_id=event.event_id or None, type=event.type, data=data,
@@ -428,7 +446,10 @@ class _EventBatch:
             entry.data = {k: v() if callable(v) else v for k, v in entry.data.items()}
         try:
             AttemptEvent.objects.bulk_create(self.log)
-        except IntegrityError as exc:  # an event id logged without the attempt's lock: nothing of the batch stays
+        except IntegrityError as exc:
+            if not self.look_for_resends:
+                raise _Resent from exc
+            # An event id logged without the attempt's lock: nothing of the batch stays.
             raise Conflict("This event was already applied.", code="duplicate_event") from exc
 
 
