@@ -23,6 +23,8 @@ from monitoring.db import database_call
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 200  # events in one transaction (the rows they lock stay locked until it commits)
+# Touches ("seen recently") wait this long for each other: one statement a second for a whole school.
+TOUCH_GATHER_SECONDS = 1.0
 
 
 def apply_batch(items: list[tuple]) -> list:
@@ -77,10 +79,13 @@ class Batcher:
     (a list of requests → a list of results, an exception standing for a failed one) on a database thread,
     and resolve each waiter. At most `parallel` calls at once: while they run the next run gathers."""
 
-    def __init__(self, handle, *, parallel: int = 1, background: bool = False, limit: int = MAX_BATCH):
+    def __init__(
+        self, handle, *, parallel: int = 1, background: bool = False, limit: int = MAX_BATCH, gather: float = 0.0
+    ):
         self.handle = database_call(handle, background=background)
         self.parallel = parallel
         self.limit = limit
+        self.gather = gather  # seconds a call waits for more requests first (for work nobody waits on)
         self._pending: list[tuple[object, asyncio.Future]] = []
         self._running: set[asyncio.Task] = set()
 
@@ -96,6 +101,8 @@ class Batcher:
         return future
 
     async def _drain(self):
+        if self.gather:
+            await asyncio.sleep(self.gather)
         while self._pending:
             batch, self._pending = self._pending[: self.limit], self._pending[self.limit :]
             try:
@@ -144,7 +151,7 @@ async def state_sync(*, session_id: int, student, attempt_id: int | None) -> tup
 def touch(*, session_id: int, student_id: int) -> asyncio.Future:
     """Record a student's activity with the other connections' touches of this process, in one statement that
     skips rows another write holds (a touch never waits on, or stands in the way of, an event)."""
-    touches = batcher("touches", live.students_touch, background=True, limit=1000)
+    touches = batcher("touches", live.students_touch, background=True, limit=1000, gather=TOUCH_GATHER_SECONDS)
     future = touches.submit((session_id, student_id))
     future.add_done_callback(_log_failure)  # nobody need wait for it
     return future
