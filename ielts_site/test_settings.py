@@ -20,3 +20,8 @@ if REDIS_URL and "pytest" in sys.modules:  # noqa: F405
     # That layer's shared receive lock outlives a test's event loop if a message lands as the test ends: publish
     # before the database call returns, as the storing layer expects.
     WS_DEFER_PUBLISH = False
+
+if "pytest" in sys.modules and "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    # The test process itself opens and closes its connections plainly: a pool would keep connections to the
+    # test database open when pytest-django drops it. The daphne processes that tests start keep the pool.
+    DATABASES["default"]["OPTIONS"].pop("pool")  # noqa: F405
