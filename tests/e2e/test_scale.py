@@ -405,19 +405,26 @@ async def open_class(server_for_students, server_for_teachers, worlds):
     return teachers, students
 
 
+@contextlib.asynccontextmanager
+async def closed_at_the_end(teachers, students):
+    """Whatever the test does, every socket it opened is closed after it."""
+    try:
+        yield
+    finally:
+        for socket in (*teachers, *students):
+            with contextlib.suppress(Exception):
+                await socket.close()
+
+
 async def test_500_students_closing_at_once_are_all_disconnected_and_announced_once(daphne_servers, make_user):
     postgresql_or_skip()
     worlds = await in_thread(build_classes, make_user)
     server = daphne_servers("crowd")
     teachers, students = await open_class(server, server, worlds)
-    try:
+    async with closed_at_the_end(teachers, students):
         await asyncio.gather(*(ws.close() for ws in students))
         await wait_all_disconnected(worlds)
         await assert_each_teacher_told_once(teachers, worlds)
-    finally:
-        for thing in (*teachers, *students):
-            with contextlib.suppress(Exception):
-                await thing.close()
     assert server_log_problems(server) == []
 
 
@@ -429,14 +436,10 @@ async def test_500_students_of_a_killed_process_are_swept_by_the_survivor_and_an
     survivor = daphne_servers("survivor", **quick)
     doomed = daphne_servers("doomed", **quick)
     teachers, students = await open_class(doomed, survivor, worlds)
-    try:
+    async with closed_at_the_end(teachers, students):
         doomed.kill()  # SIGKILL: no disconnect handler runs; only the survivor's sweep can clear them
         await wait_all_disconnected(worlds)
         await assert_each_teacher_told_once(teachers, worlds, swept=True)
-    finally:
-        for thing in (*teachers, *students):
-            with contextlib.suppress(Exception):
-                await thing.close()
     assert server_log_problems(survivor) == []
 
 
@@ -452,15 +455,11 @@ async def test_500_students_closing_as_their_process_stops_are_all_disconnected_
     watching = daphne_servers("watching", **calm)
     leaving = daphne_servers("leaving", **calm)
     teachers, students = await open_class(leaving, watching, worlds)
-    try:
+    async with closed_at_the_end(teachers, students):
         closing = [asyncio.create_task(ws.close()) for ws in students]
         await asyncio.sleep(0.2)  # the server is busy clearing the first of them
         await asyncio.to_thread(leaving.stop)
         await asyncio.gather(*closing, return_exceptions=True)
         await wait_all_disconnected(worlds)
         await assert_each_teacher_told_once(teachers, worlds)
-    finally:
-        for thing in (*teachers, *students):
-            with contextlib.suppress(Exception):
-                await thing.close()
     assert server_log_problems(leaving, watching) == []
