@@ -132,13 +132,6 @@ class StudentEvent:
     event_id: str | None = None
 
 
-# The kinds `attempts_apply` takes (a hand-in marks the attempt: `attempt_submit`, one at a time).
-BULK_EVENT_TYPES = frozenset(
-    {"answer_submitted", "progress_update", "text_highlighted", "highlight_removed", "question_flagged",
-     "tab_violation"}
-)  # fmt: skip
-
-
 def _one(attempt: Attempt | int, event_type: str, event_id: str | None, **data) -> EventOutcome:
     attempt_id = attempt.pk if isinstance(attempt, Attempt) else attempt
     [outcome] = attempts_apply([StudentEvent(attempt_id, event_type, data, event_id)])
@@ -182,9 +175,9 @@ def attempt_record_violation(
 
 
 def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | ApplicationError]:
-    """Apply student events of any attempts and any of the BULK_EVENT_TYPES in order, each checked as it would
-    be alone, in a fixed number of statements however many there are (the WebSocket's batches; REST and the
-    single services send a batch of one).
+    """Apply student events of any attempts and any kind but a hand-in (`attempt_submit`, which marks the
+    attempt) in order, each checked as it would be alone, in a fixed number of statements however many there
+    are (the WebSocket's batches; REST and the single services send a batch of one).
 
     Returns an outcome per event, or the error that refused it: a refused event changes nothing and the
     others go on. A resent event id, even a copy within the batch, is applied once.
@@ -192,8 +185,8 @@ def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | Applic
     if not transaction.get_connection().in_atomic_block:
         # Resends are rare (a reconnect's outbox), so the log's unique event ids find them: only when the log
         # refuses one, or an event is refused, is the batch applied again, looking them up first. Outermost, the
-        # first try rolls back
-        # whole, its messages with it (no savepoint: a lookup fewer, not two statements more, per batch).
+        # first try rolls back whole, its messages with it (no savepoint: a lookup fewer, not two statements
+        # more, per batch).
         try:
             with transaction.atomic():
                 return _EventBatch(events, look_for_resends=False).apply()
@@ -249,14 +242,6 @@ class _EventBatch:
         return {(attempt_id, event_id): data for attempt_id, event_id, data in
                 rows.values_list("attempt_id", "event_id", "data")}  # fmt: skip
 
-    def _ids_named(self, *types_and_fields) -> set[int]:
-        return {
-            value
-            for event_type, name in types_and_fields
-            for event in self.by_type[event_type]
-            if (value := _as_lookup_id(event.data.get(name)))
-        }
-
     def _load_paper(self) -> None:
         self.shapes = {attempt.test_id: paper_shape(attempt.test) for attempt in self.attempts.values()}
 
@@ -269,7 +254,8 @@ class _EventBatch:
             ):
                 self.answered[attempt_id].add(question_id)
         self.highlights = {}  # highlight id → its attempt id, of the highlights named for removal
-        if highlight_ids := self._ids_named(("highlight_removed", "highlight_id")):
+        removals = self.by_type["highlight_removed"]
+        if highlight_ids := {pk for event in removals if (pk := _as_lookup_id(event.data.get("highlight_id")))}:
             named = Highlight.objects.filter(attempt_id__in=ids, pk__in=highlight_ids).order_by()
             self.highlights = dict(named.values_list("pk", "attempt_id"))
         self.violation_counts = Counter()
@@ -314,7 +300,7 @@ class _EventBatch:
             if isinstance(outcome, EventOutcome):
                 outcome.ack = self._ack_of(outcome.ack)
         for attempt, event_type, fields in self.publishes:
-            _publish(attempt, event_type, **{k: v() if callable(v) else v for k, v in fields.items()})
+            _publish(attempt, event_type, **_written(fields))
         if self.stats_sessions:  # one count per session, however many violations, all in one query
             attempt_counts_changed.send(sender=Attempt, session_ids=sorted(self.stats_sessions))
         return outcomes
@@ -322,16 +308,20 @@ class _EventBatch:
     @staticmethod
     def _ack_of(data: dict) -> dict:
         """What the sender's ack carries: a highlight's id (also for a resend of it)."""
-        highlight_id = data.get("highlight_id")
-        if "text" in data and highlight_id is not None:
-            return {"highlight_id": highlight_id() if callable(highlight_id) else highlight_id}
+        data = _written(data)
+        if "text" in data and data.get("highlight_id") is not None:
+            return {"highlight_id": data["highlight_id"]}
         return {}
 
-    def _answer_submitted(self, attempt: Attempt, *, question_id, answer) -> dict:
-        answer = _answer_text(answer)
+    def _paper_question(self, attempt: Attempt, question_id) -> int:
         question_id = _as_id(question_id, "question_id")
         if question_id not in self.shapes[attempt.test_id].question_ids:
             raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+        return question_id
+
+    def _answer_submitted(self, attempt: Attempt, *, question_id, answer) -> dict:
+        answer = _answer_text(answer)
+        question_id = self._paper_question(attempt, question_id)
         _require_open(attempt)
         self.answers[attempt.pk, question_id] = Answer(
             attempt=attempt, question_id=question_id, answer=answer, answered_at=now()
@@ -395,9 +385,7 @@ class _EventBatch:
     def _question_flagged(self, attempt: Attempt, *, question_id, flagged) -> dict:
         if not isinstance(flagged, bool):
             raise InvalidInput("flagged must be true or false.", code="invalid")
-        question_id = _as_id(question_id, "question_id")
-        if question_id not in self.shapes[attempt.test_id].question_ids:
-            raise InvalidInput("The question is not part of this paper.", code="unknown_question")
+        question_id = self._paper_question(attempt, question_id)
         _require_open(attempt)
         self.flags[attempt.pk, question_id] = flagged
         data = {"question_id": question_id, "flagged": flagged}
@@ -431,19 +419,19 @@ class _EventBatch:
                 kept, update_conflicts=True, unique_fields=["attempt", "question"],
                 update_fields=["answer", "answered_at"],
             )  # fmt: skip
-        if cleared := [answer for answer in self.answers.values() if not answer.answer.strip()]:
+        if cleared := [key for key, answer in self.answers.items() if not answer.answer.strip()]:
             Answer.objects.filter(_any_of(cleared)).delete()
         flagged = Attempt.flagged_questions.through
         if added := [key for key, on in self.flags.items() if on]:
             flagged.objects.bulk_create([flagged(attempt_id=a, question_id=q) for a, q in added], ignore_conflicts=True)
         if removed := [key for key, on in self.flags.items() if not on]:
-            flagged.objects.filter(reduce(operator.or_, (Q(attempt_id=a, question_id=q) for a, q in removed))).delete()
+            flagged.objects.filter(_any_of(removed)).delete()
         if self.violations:
             Violation.objects.bulk_create(self.violations)
         if self.moved:
             Attempt.objects.bulk_update(self.moved.values(), ["current_passage_index", "current_question_index"])
         for entry in self.log:
-            entry.data = {k: v() if callable(v) else v for k, v in entry.data.items()}
+            entry.data = _written(entry.data)
         try:
             AttemptEvent.objects.bulk_create(self.log)
         except IntegrityError as exc:
@@ -453,8 +441,14 @@ class _EventBatch:
             raise Conflict("This event was already applied.", code="duplicate_event") from exc
 
 
-def _any_of(answers: list[Answer]) -> Q:
-    return reduce(operator.or_, (Q(attempt_id=a.attempt_id, question_id=a.question_id) for a in answers))
+def _any_of(pairs) -> Q:
+    """The rows of these (attempt id, question id) pairs."""
+    return reduce(operator.or_, (Q(attempt_id=attempt, question_id=question) for attempt, question in pairs))
+
+
+def _written(data: dict) -> dict:
+    """`data` with the values known only once the batch is written (a new highlight's id) filled in."""
+    return {key: value() if callable(value) else value for key, value in data.items()}
 
 
 def _answer_text(answer) -> str:
