@@ -81,12 +81,7 @@ def class_unenrol(*, school_class: Class, student_id) -> None:
         session__in=unfinished, student_id=student_id, status=AttemptStatus.IN_PROGRESS
     ):
         attempt_abandon(attempt=attempt)
-    # Locked in pk order first, as every presence writer locks them, before their connections go with them.
-    for participant in (
-        Participant.objects.select_for_update(of=("self",))
-        .filter(session__in=unfinished, student_id=student_id)
-        .order_by("pk")
-    ):
+    for participant in _lock_participants(Participant.objects.filter(session__in=unfinished, student_id=student_id)):
         was_connected = participant.is_connected
         session_id = participant.session_id
         participant.delete()
@@ -94,6 +89,12 @@ def class_unenrol(*, school_class: Class, student_id) -> None:
             _publish_presence(session_id, "participant_disconnected", participant.student)
         else:
             _publish_live_stats(session_id)
+
+
+def _lock_participants(participants) -> list[Participant]:
+    """Lock these participants (with their students) as every presence writer does: in pk order, before any of
+    their live connections is inserted or deleted, so that two writers never wait on each other in a cycle."""
+    return list(participants.select_for_update(of=("self",)).select_related("student").order_by("pk"))
 
 
 # ---------------------------------------------------------------- session life cycle
@@ -249,9 +250,8 @@ def session_delete(*, session: Session | int) -> None:
     session = _locked(session)
     if session.status == SessionStatus.IN_PROGRESS:
         raise Conflict("A session in progress cannot be deleted; complete it first.", code="session_in_progress")
-    # Its participants locked in pk order, as every presence writer locks them, before the cascade deletes their
-    # connections (a closing socket of the session would otherwise wait on us while we wait on it).
-    list(session.participants.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    # Before the cascade deletes their connections (a closing socket would otherwise wait on us, and we on it).
+    _lock_participants(session.participants.all())
     session.delete()
 
 
@@ -276,15 +276,15 @@ def _publish_student_presence(session_id, event_type: str, student: User, *, con
     )
 
 
-def _publish_live_stats(session_id) -> None:
-    publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **session_live_counts(session_id))
+def _publish_live_stats(*session_ids) -> None:
+    """`real_time_stats` of each of these sessions, counted in one query."""
+    for session_id, counts in sessions_live_counts(session_ids).items():
+        publish_on_commit(session_id, "real_time_stats", audience=Audience.TEACHERS, **counts)
 
 
 def live_stats_changed(sender, *, session_id=None, session_ids=(), **kwargs) -> None:
-    """Receiver of attempts.signals.attempt_counts_changed: one session's counts, or many sessions' in one query."""
-    wanted = [*session_ids, *([session_id] if session_id is not None else [])]
-    for changed, counts in sessions_live_counts(wanted).items():
-        publish_on_commit(changed, "real_time_stats", audience=Audience.TEACHERS, **counts)
+    """Receiver of attempts.signals.attempt_counts_changed: one session's counts, or many sessions' at once."""
+    _publish_live_stats(*session_ids, *([session_id] if session_id is not None else []))
 
 
 # A student's open sockets to one session (tabs, devices); the next handshake is refused.
@@ -433,12 +433,7 @@ def server_process_forget(*, server_id: str) -> int:
         with transaction.atomic():
             participant_ids = _participants_on(server_id)
             # In bulk: a large process holds thousands of students, and a sweep runs on a survivor's clock thread.
-            locked = list(
-                Participant.objects.select_for_update(of=("self",))
-                .select_related("student")
-                .filter(pk__in=participant_ids)
-                .order_by("pk")
-            )
+            locked = _lock_participants(Participant.objects.filter(pk__in=participant_ids))
             # Holding the process row, no new connection can name it (its foreign-key check waits for us).
             list(ServerProcess.objects.select_for_update().filter(pk=server_id).values_list("pk", flat=True))
             joined = _participants_on(server_id) - participant_ids
@@ -446,9 +441,7 @@ def server_process_forget(*, server_id: str) -> int:
                 attempt += 1
                 continue  # students joined it meanwhile: unlock and start again, their participants included
             if joined:  # it keeps taking students: lock the latest few too, out of order, rather than leave them
-                locked += (
-                    Participant.objects.select_for_update(of=("self",)).select_related("student").filter(pk__in=joined)
-                )
+                locked += _lock_participants(Participant.objects.filter(pk__in=joined))
             LiveConnection.objects.filter(server_id=server_id).delete()
             ServerProcess.objects.filter(pk=server_id).delete()
             return _refresh_presence(locked)
