@@ -148,10 +148,8 @@ async def state_sync(*, session_id: int, student, attempt_id: int | None) -> tup
     return await syncs.submit((session_id, student, attempt_id))
 
 
-def touch(*, session_id: int, student_id: int) -> asyncio.Future:
+def touch(*, session_id: int, student_id: int) -> None:
     """Record a student's activity with the other connections' touches of this process, in one statement that
     skips rows another write holds (a touch never waits on, or stands in the way of, an event)."""
     touches = batcher("touches", live.students_touch, background=True, limit=1000, gather=TOUCH_GATHER_SECONDS)
-    future = touches.submit((session_id, student_id))
-    future.add_done_callback(_log_failure)  # nobody need wait for it
-    return future
+    touches.submit((session_id, student_id)).add_done_callback(_log_failure)  # nobody waits for it

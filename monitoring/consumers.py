@@ -197,12 +197,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 session_id=self.session_id, student=self.user
             )
 
-    def _touch(self) -> asyncio.Future | None:
+    def _touch(self) -> None:
         """Record the student's activity (at most every TOUCH_EVERY_SECONDS) with the process's other touches."""
         if self.role != Role.STUDENT or time.monotonic() - self.last_touch < TOUCH_EVERY_SECONDS:
-            return None
+            return
         self.last_touch = time.monotonic()
-        return batching.touch(session_id=self.session_id, student_id=self.user.pk)
+        batching.touch(session_id=self.session_id, student_id=self.user.pk)
 
     async def _error(self, code: str, message: str, event_id: str | None = None):
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
