@@ -276,6 +276,24 @@ class Sequence:
         return self.value
 
 
+async def paced(*, rate: float, total: int, start: float, lag):
+    """Yield (n, its scheduled time) for events 0..total-1 at `rate` a second from `start`, whatever the caller
+    does with them (open loop): a late caller gets the overdue ones at once, and `lag.send_lag_ms` keeps the
+    worst lateness seen."""
+    sent = 0
+    while sent < total:
+        now = time.perf_counter()
+        due = min(total, int((now - start) * rate) + 1)
+        if due - 1 > sent:
+            lag.send_lag_ms = max(lag.send_lag_ms, (now - (start + sent / rate)) * 1000)
+        while sent < due:
+            yield sent, start + sent / rate
+            sent += 1
+        delay = start + sent / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
 async def open_loop(
     students: list[Conn], teachers: list[Conn], *, rate: float, duration: float, question_ids: list[int],
     seq: Sequence, cpu: CpuMeter | None = None, drain_limit: float = 20.0,
@@ -321,31 +339,20 @@ async def open_loop(
         cpu.start()
     total = int(rate * duration)
     start = time.perf_counter() + 0.02
-    sent = 0
-    while sent < total:
-        now = time.perf_counter()
-        due = min(total, int((now - start) * rate) + 1)
-        if due - 1 > sent:
-            result.send_lag_ms = max(result.send_lag_ms, (now - (start + sent / rate)) * 1000)
-        while sent < due:
-            at = start + sent / rate
-            student = students[sent % len(students)]
-            number = seq.next()
-            scheduled[number] = at
-            question = question_ids[number % len(question_ids)]
-            payload = json.dumps(
-                {"type": "answer_submitted", "event_id": f"e{number}",
-                 "data": {"question_id": question, "answer": f"{number}:{int(at * 1e9)}"}}
-            )  # fmt: skip
-            sent += 1
-            try:
-                await student.ws.send(payload)
-            except ConnectionClosed:
-                result.errors["connection_closed"] += 1
-        delay = start + sent / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-    result.sent = sent
+    async for sent, at in paced(rate=rate, total=total, start=start, lag=result):
+        student = students[sent % len(students)]
+        number = seq.next()
+        scheduled[number] = at
+        question = question_ids[number % len(question_ids)]
+        payload = json.dumps(
+            {"type": "answer_submitted", "event_id": f"e{number}",
+             "data": {"question_id": question, "answer": f"{number}:{int(at * 1e9)}"}}
+        )  # fmt: skip
+        try:
+            await student.ws.send(payload)
+        except ConnectionClosed:
+            result.errors["connection_closed"] += 1
+    result.sent = total
     # Drain: wait for every event (or for progress to stop), so a backlog shows as latency, not loss.
     drain_started = time.perf_counter()
     last_progress, last_count = drain_started, -1

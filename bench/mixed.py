@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from websockets.exceptions import ConnectionClosed
 
-from bench.client import Conn, CpuMeter, Sequence, summary
+from bench.client import Conn, CpuMeter, Sequence, paced, summary
 
 MIX = {
     "progress_update": 45, "answer_submitted": 30, "text_highlighted": 12, "highlight_removed": 3,
@@ -334,23 +334,13 @@ class MixedStream:
         students, count = self.students, len(self.students)
         total = int(rate * duration)
         start = time.perf_counter() + 0.02
-        sent = 0
-        while sent < total:
-            now = time.perf_counter()
-            due = min(total, int((now - start) * rate) + 1)
-            if due - 1 > sent:
-                phase.send_lag_ms = max(phase.send_lag_ms, (now - (start + sent / rate)) * 1000)
-            while sent < due:
-                conn = students[sent % count]
-                kind = PATTERN[(sent + sent // count) % len(PATTERN)]
-                if kind == "highlight_removed" and not self.has_highlight(conn):
-                    # the removal goes to the next student who has a highlight to remove, if any
-                    conn = next((c for c in students if self.has_highlight(c)), conn)
-                await self.send(conn, kind, start + sent / rate)
-                sent += 1
-            delay = start + sent / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for sent, at in paced(rate=rate, total=total, start=start, lag=phase):
+            conn = students[sent % count]
+            kind = PATTERN[(sent + sent // count) % len(PATTERN)]
+            if kind == "highlight_removed" and not self.has_highlight(conn):
+                # the removal goes to the next student who has a highlight to remove, if any
+                conn = next((c for c in students if self.has_highlight(c)), conn)
+            await self.send(conn, kind, at)
         await self.drain(drain_limit)
         phase.elapsed_s = time.perf_counter() - start
         return self.result()
