@@ -158,6 +158,21 @@ def running_session(session, students, connect_student):
     return session_start(session=session)
 
 
+@pytest.fixture
+def attempt_with_work(running_session, students, paper):
+    """The first student's attempt in the running session with an answer, a highlight and a violation."""
+    from attempts.services import attempt_answer, attempt_highlight, attempt_record_violation
+
+    attempt = running_session.attempts.get(student=students[0])
+    attempt_answer(attempt=attempt, question_id=paper.questions.get(number=1).pk, answer="TRUE", event_id="a1")
+    passage = paper.passages.first()
+    attempt_highlight(
+        attempt=attempt, passage_id=passage.pk, text=passage.text[:7], position_start=0, position_end=7, event_id="h1"
+    )
+    attempt_record_violation(attempt=attempt, event_id="v1")
+    return attempt
+
+
 # ---------------------------------------------------------------- real daphne servers
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import TEACHERS_GROUP
 from attempts.models import Answer, Attempt, AttemptEvent
-from attempts.services import attempt_answer, attempt_highlight, attempt_record_violation
+from attempts.services import attempt_record_violation
 from classes.models import Class, ClassStatus, Enrolment
 from classes.services import class_create
 from exams.models import Test
@@ -107,16 +107,10 @@ def form_data(response) -> dict:
 
 
 @pytest.fixture
-def world(running_session, students, teacher, admin_user, paper, make_user, connect_student):
+def world(running_session, students, teacher, admin_user, paper, make_user, connect_student, attempt_with_work):
     """A row in every model: the teacher's running session with an answer, a highlight, a violation and live
     connections, and another teacher with their own class, student, session and attempt."""
-    attempt = running_session.attempts.get(student=students[0])
-    attempt_answer(attempt=attempt, question_id=paper.questions.get(number=1).pk, answer="TRUE", event_id="a1")
-    passage = paper.passages.first()
-    attempt_highlight(
-        attempt=attempt, passage_id=passage.pk, text=passage.text[:7], position_start=0, position_end=7, event_id="h1"
-    )
-    attempt_record_violation(attempt=attempt, event_id="v1")
+    attempt = attempt_with_work
 
     other_teacher = make_user(Role.TEACHER, username="other_teacher")
     other_student = make_user(Role.STUDENT, username="other_student")

@@ -16,7 +16,6 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role, User
-from attempts.services import attempt_answer, attempt_highlight, attempt_record_violation
 from classes.models import Class, Enrolment
 from classes.services import class_create
 from conftest import PASSWORD, paper_data
@@ -47,16 +46,10 @@ def client_for(user) -> Client:
 
 
 @pytest.fixture
-def scope(running_session, students, teacher, admin_user, paper, make_user, connect_student):
+def scope(running_session, students, teacher, admin_user, paper, make_user, connect_student, attempt_with_work):
     """Teacher A (`teacher`): class Beacon 31, their paper, a running session with an answer, a highlight and a
     violation. Teacher B: class Harbour 12 with one student, their own paper and session."""
-    attempt = running_session.attempts.get(student=students[0])
-    attempt_answer(attempt=attempt, question_id=paper.questions.get(number=1).pk, answer="TRUE", event_id="a1")
-    passage = paper.passages.first()
-    attempt_highlight(
-        attempt=attempt, passage_id=passage.pk, text=passage.text[:7], position_start=0, position_end=7, event_id="h1"
-    )
-    attempt_record_violation(attempt=attempt, event_id="v1")
+    attempt = attempt_with_work
 
     teacher_b = make_user(Role.TEACHER, username="teacher_b", first_name="Bea", last_name="Other")
     student_b = make_user(Role.STUDENT, username="harbour_pupil", first_name="Hal", last_name="Bour")
