@@ -327,7 +327,7 @@ class GroupListener:
 @pytest.fixture
 def listen():
     """`listen(session_id, "teachers"|"everyone")` → a GroupListener on that group."""
-    from monitoring.events import session_group, teachers_group
+    from realtime.events import session_group, teachers_group
 
     listeners = []
 

@@ -21,7 +21,7 @@ from exams.marking import band_for
 from exams.selectors import paper_shape
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
-from monitoring.events import Audience, publish_on_commit
+from realtime.events import Audience, publish_on_commit
 
 MAX_ANSWER_CHARS = 2000
 MAX_HIGHLIGHT_CHARS = 10000

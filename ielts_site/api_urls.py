@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("monitoring.api_urls")),
+    path("", include("realtime.urls")),
     path("", include("ielts_site.rest_urls")),
 ]

@@ -1,5 +1,5 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels, behind an Origin check (scheme, host and
-port: monitoring/ws_auth.py)."""
+port: realtime/handshake.py)."""
 
 import os
 
@@ -10,10 +10,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from monitoring.access_log import access_log_without_query_strings  # noqa: E402
-from monitoring.clock import start_clock_lazily  # noqa: E402
-from monitoring.routing import websocket_urlpatterns  # noqa: E402
-from monitoring.ws_auth import OriginValidator, WebSocketAuthMiddleware  # noqa: E402
+from ielts_site.ops.access_log import access_log_without_query_strings  # noqa: E402
+from realtime.clock import start_clock_lazily  # noqa: E402
+from realtime.handshake import OriginValidator, WebSocketAuthMiddleware  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 access_log_without_query_strings()  # no credential from a URL lands in daphne's access log
 application = start_clock_lazily(

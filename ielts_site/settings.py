@@ -53,13 +53,14 @@ INSTALLED_APPS = [
     "classes",
     "sessions_app",
     "attempts",
+    "realtime",
     "monitoring",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "monitoring.middleware.RequestLogMiddleware",
+    "ielts_site.ops.middleware.RequestLogMiddleware",
     "ielts_site.security.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,7 +144,7 @@ if REDIS_URL:
             # layer (channels_redis.core) pays four round trips to send and four to receive every message (bench/
             # measured six times the messages per second). Both deliver at most once: the database is the log.
             # This subclass closes the process's connections (clients resync) after a lost Redis comes back.
-            "BACKEND": "monitoring.channel_layer.ResyncingPubSubChannelLayer",
+            "BACKEND": "realtime.channel_layer.ResyncingPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
@@ -290,11 +291,11 @@ WS_TICKET_SECONDS = 30
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_RATE_BURST = 500
 WS_RATE_PER_SECOND = 20
-# Threads of each server process for the WebSocket consumer's database calls (monitoring/db.py). SQLite takes
+# Threads of each server process for the WebSocket consumer's database calls (realtime/db.py). SQLite takes
 # one writer at a time, so one thread there.
 _SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 WS_DB_THREADS = int(os.environ.get("WS_DB_THREADS", "1" if _SQLITE else "4"))
-# Batches of student events being written at once (monitoring/batching.py), each on one of those threads. One:
+# Batches of student events being written at once (realtime/batching.py), each on one of those threads. One:
 # while it is written the next gathers, so under load batches grow (a fixed number of statements and one commit
 # each) instead of the load being split into small ones (bench: 600 events/s a process with 1, 300 with 3).
 WS_EVENT_BATCHES = int(os.environ.get("WS_EVENT_BATCHES", "1"))
@@ -313,7 +314,7 @@ if env_flag("DJANGO_SECURE"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"structured": {"()": "monitoring.logging.KeyValueFormatter"}},
+    "formatters": {"structured": {"()": "ielts_site.ops.logging.KeyValueFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.forms import LockoutAwareAdminAuthenticationForm
-from monitoring.health import healthz
+from ielts_site.ops.health import healthz
 
 # The admin's login shares the login lockout and says when to try again (accounts/lockout.py).
 admin.site.login_form = LockoutAwareAdminAuthenticationForm

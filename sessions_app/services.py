@@ -19,7 +19,7 @@ from classes.services import class_mark_archived, enrolment_create, enrolment_de
 from exams.models import Test
 from ielts_site.clock import iso, now
 from ielts_site.errors import Conflict, Forbidden, InvalidInput, NotFound
-from monitoring.events import Audience, publish_on_commit
+from realtime.events import Audience, publish_on_commit
 from sessions_app.models import (
     LIVE_STATUSES,
     ConnectionStatus,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Violation
 from conftest import paper_data
-from monitoring.tests.conftest import ORIGIN, access_token, db_call, fresh_server_registration, ws  # noqa: F401
+from realtime.tests.conftest import ORIGIN, access_token, db_call, fresh_server_registration, ws  # noqa: F401
 from tests.reliability.figures import figure, record
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from attempts.models import Answer, AttemptStatus
 from attempts.services import attempt_flag, attempt_highlight, attempt_record_violation
-from monitoring.events import teachers_group
+from realtime.events import teachers_group
 from sessions_app.models import Session
 from tests.test_api_support import API, assert_error
 from tests.test_api_support import bearer_client as api

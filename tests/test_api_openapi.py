@@ -37,7 +37,7 @@ def test_schema_generation_has_no_warnings_for_the_rest_api():
     problems = [
         message
         for message in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
-        if "monitoring/" not in message  # the live layer's ws-ticket view documents itself
+        if "realtime/" not in message  # the live layer's ws-ticket view documents itself
     ]
     GENERATOR_STATS.reset()
     assert problems == []

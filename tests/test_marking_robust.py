@@ -17,7 +17,7 @@ from exams import marking
 from exams.marking import BAND_TABLES, band_for, is_correct
 from exams.models import Module, Test
 from ielts_site.clock import now
-from monitoring import clock
+from realtime import clock
 from sessions_app.models import Session, SessionStatus
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api

@@ -8,8 +8,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
-from monitoring.tests.conftest import access_token, fresh_server_registration  # noqa: F401
-from monitoring.ws_auth import origin_allowed
+from realtime.handshake import origin_allowed
+from realtime.tests.conftest import access_token, fresh_server_registration  # noqa: F401
 
 # ---------------------------------------------------------------- the WebSocket Origin
 

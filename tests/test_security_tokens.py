@@ -147,7 +147,7 @@ def test_an_access_token_minted_near_the_end_does_not_outlive_its_refresh_token(
 
 
 def test_a_deactivated_users_access_token_is_refused_on_the_socket_path_too(teacher):
-    from monitoring.ws_auth import _user_for_access_token
+    from realtime.handshake import _user_for_access_token
 
     access = login()["access"]
     assert _user_for_access_token(access) == teacher

@@ -189,7 +189,7 @@ UNKNOWN_TYPES = st.one_of(
 
 
 def _student_types():
-    from monitoring.live import STUDENT_EVENTS
+    from realtime.calls import STUDENT_EVENTS
 
     return set(STUDENT_EVENTS)
 
@@ -250,7 +250,7 @@ class Harness:
 
     def __init__(self, session_id: int, user):
         from ielts_site.asgi import application
-        from monitoring.tests.conftest import access_token
+        from realtime.tests.conftest import access_token
 
         self.loop = asyncio.new_event_loop()
         path = f"/api/v1/sessions/{session_id}/ws?token={access_token(user)}"

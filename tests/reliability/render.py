@@ -69,18 +69,18 @@ bounds rather than benchmarks.
 FIXES = [
     ("daphne's access log printed each HTTP request line with its query string: a `GET ...?token=<JWT>` left the "
      "JWT in the log (WebSocket lines never carried it)",
-     "`monitoring/access_log.py`, applied in `ielts_site/asgi.py`: daphne's access log keeps the path and drops the "
-     "query string, however daphne is started"),
+     "`ielts_site/ops/access_log.py`, applied in `ielts_site/asgi.py`: daphne's access log keeps the path and "
+     "drops the query string, however daphne is started"),
     ("a frame of brackets nested deeper than the JSON decoder recurses (`[[[[...` under 64 KiB) raised "
      "`RecursionError` and killed the consumer",
-     "`monitoring/protocol.py`: refused as `invalid_json`"),
+     "`realtime/protocol.py`: refused as `invalid_json`"),
     ("text PostgreSQL cannot store (NUL, an unpaired surrogate such as `\\ud800`) in an answer, a highlight or an "
      "`event_id` reached the database and came back as `server_error`",
-     "`monitoring/protocol.py`: such a frame is refused as `invalid_data` before any service runs (REST already "
+     "`realtime/protocol.py`: such a frame is refused as `invalid_data` before any service runs (REST already "
      "refused it in DRF)"),
     ("after a Redis restart the consumer closed every connection with code 1012, which daphne (autobahn) refuses to "
      "send: each connection ended in an unhandled exception instead",
-     "`monitoring/consumers.py`: close with 4012 (an application code); the Redis-restart test now fails on any "
+     "`realtime/consumers.py`: close with 4012 (an application code); the Redis-restart test now fails on any "
      "unhandled exception in the server log"),
 ]  # fmt: skip
 
@@ -106,7 +106,7 @@ FINDINGS = (
   test runs daphne with `--ping-interval 2 --ping-timeout 3` to watch the drop happen.
 - **A Redis outage ends every live connection once Redis is back.** Live notifications published while Redis is
   down are lost (delivery is at most once; writes never depend on Redis, the database is the log). When the
-  channel layer's subscriptions come back (`monitoring/channel_layer.py`), every connection is closed with 4012;
+  channel layer's subscriptions come back (`realtime/channel_layer.py`), every connection is closed with 4012;
   clients reconnect (students replay their outboxes, teachers resync with `GET stats`). The server needs no
   restart.
 """

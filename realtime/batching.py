@@ -17,8 +17,8 @@ import weakref
 from django.conf import settings
 from django.db import transaction
 
-from monitoring import live
-from monitoring.db import database_call
+from realtime import calls
+from realtime.db import database_call
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def apply_batch(items: list[tuple]) -> list:
 def _apply_one(item: tuple):
     attempt_id, event_type, data, event_id = item
     try:  # each service is atomic itself: a failure rolls back to its savepoint, the batch goes on
-        return live.apply_student_event(attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id)
+        return calls.apply_student_event(attempt_id=attempt_id, event_type=event_type, data=data, event_id=event_id)
     except Exception as exc:  # reported to that event's sender alone
         return exc
 
@@ -66,7 +66,7 @@ def _apply_run(items: list[tuple], indexes: list[int], results: list) -> None:
     if not indexes:
         return
     try:
-        outcomes = live.apply_student_events([items[i] for i in indexes])
+        outcomes = calls.apply_student_events([items[i] for i in indexes])
     except Exception:  # the run failed as a whole (it rolled back to its savepoint): each event alone, then
         logger.warning("event run failed: applying its %d events one by one", len(indexes), exc_info=True)
         outcomes = [_apply_one(items[i]) for i in indexes]
@@ -136,20 +136,20 @@ def batcher(name: str, handle, **options) -> Batcher:
 
 
 async def apply_student_event(*, attempt_id, event_type: str, data: dict, event_id: str | None):
-    """`live.apply_student_event`, batched with the other connections' events of this process."""
+    """`calls.apply_student_event`, batched with the other connections' events of this process."""
     events = batcher("events", apply_batch, parallel=settings.WS_EVENT_BATCHES)
     return await events.submit((attempt_id, event_type, data, event_id))
 
 
 async def state_sync(*, session_id: int, student, attempt_id: int | None) -> tuple[int | None, dict | None]:
-    """`live.students_state_sync` of one student, batched with the other connections' syncs of this process: a
+    """`calls.students_state_sync` of one student, batched with the other connections' syncs of this process: a
     class's consumers all ask at the start, and their syncs leave in one database trip, not forty."""
-    syncs = batcher("state_syncs", live.students_state_sync)
+    syncs = batcher("state_syncs", calls.students_state_sync)
     return await syncs.submit((session_id, student, attempt_id))
 
 
 def touch(*, session_id: int, student_id: int) -> None:
     """Record a student's activity with the other connections' touches of this process, in one statement that
     skips rows another write holds (a touch never waits on, or stands in the way of, an event)."""
-    touches = batcher("touches", live.students_touch, background=True, limit=1000, gather=TOUCH_GATHER_SECONDS)
+    touches = batcher("touches", calls.students_touch, background=True, limit=1000, gather=TOUCH_GATHER_SECONDS)
     touches.submit((session_id, student_id)).add_done_callback(_log_failure)  # nobody waits for it

@@ -20,8 +20,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from monitoring.db import database_call
-from monitoring.tickets import aticket_redeem
+from realtime.db import database_call
+from realtime.tickets import aticket_redeem
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

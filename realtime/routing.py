@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from monitoring.consumers import SessionConsumer
+from realtime.consumers import SessionConsumer
 
 websocket_urlpatterns = [
     re_path(r"^api/v1/sessions/(?P<session_id>[0-9]{1,18})/ws/?$", SessionConsumer.as_asgi()),

@@ -5,7 +5,7 @@ import pytest
 
 from attempts.models import AttemptStatus
 from attempts.services import EventOutcome
-from monitoring.batching import apply_batch
+from realtime.batching import apply_batch
 
 pytestmark = pytest.mark.django_db
 

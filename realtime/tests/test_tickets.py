@@ -3,7 +3,7 @@
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from monitoring.tickets import ticket_issue, ticket_redeem
+from realtime.tickets import ticket_issue, ticket_redeem
 
 
 def test_a_ticket_is_redeemed_once_whoever_races_for_it():

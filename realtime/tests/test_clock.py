@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from attempts.models import Attempt, AttemptStatus
-from monitoring.clock import clock, tick
+from realtime.clock import clock, tick
 from sessions_app.models import Session, SessionStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,10 +13,10 @@ from django.conf import settings
 
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
-from monitoring import batching, live, protocol
-from monitoring.db import database_call
-from monitoring.events import server_message, session_group, teachers_group, user_group
-from monitoring.live import Role
+from realtime import batching, calls, protocol
+from realtime.calls import Role
+from realtime.db import database_call
+from realtime.events import server_message, session_group, teachers_group, user_group
 
 logger = logging.getLogger("ielts.ws")
 
@@ -50,7 +50,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         if auth.get("method") == "ticket" and auth.get("session_id") != self.session_id:
             return await self._refuse("ticket_for_another_session")
         try:
-            self.role = await database_call(live.connection_role)(session_id=self.session_id, user=self.user)
+            self.role = await database_call(calls.connection_role)(session_id=self.session_id, user=self.user)
         except ApplicationError as exc:
             return await self._refuse(exc.code)
 
@@ -64,7 +64,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         sync = None
         if self.role == Role.STUDENT:
             try:
-                self.attempt_id, sync = await database_call(live.student_join_with_sync)(
+                self.attempt_id, sync = await database_call(calls.student_join_with_sync)(
                     session_id=self.session_id, student=self.user, channel_name=self.channel_name
                 )
             except ApplicationError as exc:
@@ -98,7 +98,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             # Shielded: when daphne gives up on a slow disconnect (10 s) and cancels us, the presence is still
             # cleared; a wave of disconnections otherwise leaves students shown connected until a sweep.
             leave = asyncio.ensure_future(
-                database_call(live.student_leave, background=True)(channel_name=self.channel_name)
+                database_call(calls.student_leave, background=True)(channel_name=self.channel_name)
             )
             _LEAVING.add(leave)
             leave.add_done_callback(_LEAVING.discard)
@@ -128,7 +128,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         # Channels' dispatch first closes stale database connections, a trip to its one shared database thread,
         # for every frame and every published message. This consumer's database work runs on the pool, whose
-        # calls check their own connections (monitoring/db.py): the trip would only queue behind the others.
+        # calls check their own connections (realtime/db.py): the trip would only queue behind the others.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -139,7 +139,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     HANDLERS = {
         "heartbeat": "on_heartbeat",
         "state_sync_request": "on_state_sync_request",
-        **{event_type: "on_student_event" for event_type in live.STUDENT_EVENTS},
+        **{event_type: "on_student_event" for event_type in calls.STUDENT_EVENTS},
     }
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -193,7 +193,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def _find_attempt(self):
         if self.attempt_id is None:
-            self.attempt_id = await database_call(live.student_attempt_id)(
+            self.attempt_id = await database_call(calls.student_attempt_id)(
                 session_id=self.session_id, student=self.user
             )
 
@@ -228,8 +228,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
     # ------------------------------------------------------------ server → client (what services publish)
 
     async def access_changed(self, event):
-        """Something changed who may see the session: stay only if this user still may (monitoring/access.py)."""
-        allowed = await database_call(live.connection_allowed)(
+        """Something changed who may see the session: stay only if this user still may (realtime/access.py)."""
+        allowed = await database_call(calls.connection_allowed)(
             session_id=self.session_id, user_id=self.user.pk, role=self.role
         )
         if allowed or self.revoked:

@@ -2,7 +2,7 @@
 
 from asgiref.testing import ApplicationCommunicator
 
-from monitoring.clock import clock, start_clock_lazily
+from realtime.clock import clock, start_clock_lazily
 
 
 async def _inner(scope, receive, send):  # never reached by lifespan scopes

@@ -12,9 +12,23 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ielts_site.clock import iso, now
-from monitoring.db import call_later_on_loop
 
 logger = logging.getLogger(__name__)
+
+
+def _send_now_only(async_fn, *args) -> bool:
+    return False
+
+
+# Hands a send to the event loop when the caller is a consumer's database thread (realtime.db.call_later_on_loop,
+# installed by realtime.apps at start-up); returns False everywhere else, where the send happens in place.
+_deferred_send = _send_now_only
+
+
+def defer_sends_with(deferred_send) -> None:
+    global _deferred_send
+    _deferred_send = deferred_send
+
 
 # The channel-layer handler every consumer implements for published messages.
 HANDLER_TYPE = "session.event"
@@ -62,8 +76,8 @@ def _send(group: str, event: dict) -> None:
     if layer is None:
         return
     # A consumer's write on a database pool thread: the event loop sends it after the ones before it, and the
-    # thread goes on at once instead of waiting for the loop (monitoring/db.py).
-    if call_later_on_loop(layer.group_send, group, event):
+    # thread goes on at once instead of waiting for the loop (realtime/db.py).
+    if _deferred_send(layer.group_send, group, event):
         return
     try:
         async_to_sync(layer.group_send)(group, event)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from attempts.models import Attempt, AttemptStatus
-from monitoring import consumers, process
+from realtime import consumers, process
 from sessions_app.models import ConnectionStatus, LiveConnection, Participant, ServerProcess, Session, SessionStatus
 from sessions_app.services import session_cancel, session_complete, session_open_waiting_room, session_start
 
@@ -188,7 +188,7 @@ async def test_heartbeats_keep_last_activity(ws, session, students, db_call, mon
 
 async def test_a_dead_process_takes_its_presence_with_it(ws, session, teacher, students, db_call, settings):
     """Another process (here: a row with a lapsed heartbeat) held a student's connection; the sweep clears it."""
-    from monitoring.clock import heartbeat
+    from realtime.clock import heartbeat
     from sessions_app.services import participant_connect, server_process_register
 
     await db_call(session_open_waiting_room, session=session)
@@ -211,7 +211,7 @@ async def test_a_dead_process_takes_its_presence_with_it(ws, session, teacher, s
 
 
 async def test_a_process_swept_during_a_stall_restores_its_students(ws, session, teacher, students, db_call):
-    from monitoring.clock import heartbeat
+    from realtime.clock import heartbeat
     from sessions_app.services import server_process_forget
 
     await db_call(session_open_waiting_room, session=session)

@@ -79,7 +79,7 @@ class Socket:
 @pytest.fixture(autouse=True)
 def fresh_server_registration():
     """Each test has a fresh database, so this process registers itself anew."""
-    from monitoring import process
+    from realtime import process
 
     process.forget_registration()
     yield

@@ -21,7 +21,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from monitoring import process
+from realtime import process
 from sessions_app.services import session_complete_if_due, sessions_due_ids
 
 logger = logging.getLogger("ielts.clock")

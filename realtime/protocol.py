@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ielts_site.clock import iso, now
 from ielts_site.errors import InvalidInput
-from monitoring.events import server_message
+from realtime.events import server_message
 
 MAX_EVENT_ID_CHARS = 64
 

@@ -3,7 +3,7 @@ the class, a teacher removed from it, a deleted session) tells the connections c
 again, once the change commits; a connection that lost it gets `error` `forbidden` and is closed with 4403.
 
 Receivers of model signals rather than calls in each service: the admin's forms, the API and the services all
-change these rows, and every path must close the sockets. The consumer decides (monitoring/live.py
+change these rows, and every path must close the sockets. The consumer decides (realtime/calls.py
 `connection_allowed`), so a notice too many costs one query and closes nothing.
 """
 
@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from classes.models import Class, Enrolment
-from monitoring.events import access_changed_on_commit
+from realtime.events import access_changed_on_commit
 from sessions_app.models import Participant, Session
 
 
@@ -38,7 +38,7 @@ def _session_deleted(sender, instance, **kwargs):
 
 
 def connect_receivers() -> None:
-    uid = "monitoring.access"
+    uid = "realtime.access"
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid=f"{uid}.user")
     m2m_changed.connect(_class_teachers_changed, sender=Class.teachers.through, dispatch_uid=f"{uid}.teachers")
     post_delete.connect(_student_left, sender=Enrolment, dispatch_uid=f"{uid}.enrolment")

@@ -3,7 +3,7 @@
 import pytest
 
 from attempts.services import attempt_flag, attempt_highlight, attempt_record_violation, attempt_submit
-from monitoring.live import state_sync_messages, students_state_sync
+from realtime.calls import state_sync_messages, students_state_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from monitoring.logging import KeyValueFormatter
-from monitoring.tests.conftest import access_token
+from ielts_site.ops.logging import KeyValueFormatter
+from realtime.tests.conftest import access_token
 from sessions_app.models import ConnectionStatus, Participant
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ielts_site.errors import NotFound
-from monitoring.tickets import ticket_issue
+from realtime.tickets import ticket_issue
 from sessions_app.selectors import sessions_visible_to
 
 

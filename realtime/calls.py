@@ -10,9 +10,9 @@ from attempts.selectors import attempt_bodies
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
-from monitoring import process
-from monitoring.events import server_message
-from monitoring.protocol import require_fields
+from realtime import process
+from realtime.events import server_message
+from realtime.protocol import require_fields
 from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
 from sessions_app.selectors import session_is_teacher
 from sessions_app.services import participant_connect, participant_disconnect, participants_touch

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from monitoring.api import WebSocketTicketView
+from realtime.views import WebSocketTicketView
 
 urlpatterns = [
     re_path(
