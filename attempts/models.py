@@ -11,6 +11,15 @@ class AttemptStatus(models.TextChoices):
     ABANDONED = "ABANDONED", "Abandoned"
 
 
+# The attempt's life cycle: open until the student hands in or the session ends it (SUBMITTED, marked), or the
+# student leaves the class meanwhile (ABANDONED).
+TRANSITIONS: dict[str, set[str]] = {
+    AttemptStatus.IN_PROGRESS: {AttemptStatus.SUBMITTED, AttemptStatus.ABANDONED},
+    AttemptStatus.SUBMITTED: set(),
+    AttemptStatus.ABANDONED: set(),
+}
+
+
 class ViolationType(models.TextChoices):
     TAB_SWITCH = "TAB_SWITCH", "Tab switch"
     WINDOW_BLUR = "WINDOW_BLUR", "Window blur"
@@ -46,6 +55,9 @@ class Attempt(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == AttemptStatus.IN_PROGRESS
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
 
 
 class Answer(models.Model):

@@ -46,8 +46,6 @@ INSTRUCTIONS = {
     QuestionType.SHORT_ANSWER: "Answer the questions with words from the passage.",
 }
 
-OPEN_STATUSES = (SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.IN_PROGRESS)
-FINISHED_STATUSES = (SessionStatus.COMPLETED, SessionStatus.CANCELLED)
 
 
 def word_limit_text(word_limit: int | None) -> str:
@@ -160,9 +158,9 @@ def my_sessions(request):
         request,
         "student/my_sessions.html",
         {
-            "open_rows": [r for r in rows if r["session"].status in OPEN_STATUSES],
+            "open_rows": [r for r in rows if r["session"].status in SessionStatus.OPEN],
             "upcoming_rows": [r for r in rows if r["session"].status == SessionStatus.SCHEDULED],
-            "finished_rows": [r for r in reversed(rows) if r["session"].status in FINISHED_STATUSES],
+            "finished_rows": [r for r in reversed(rows) if r["session"].status in SessionStatus.FINISHED],
         },
     )
 
@@ -183,7 +181,7 @@ def test_page(request, session_id: int):
         and attempt.status == AttemptStatus.IN_PROGRESS
     )
     passages = student_paper(session.test) if show_paper else []
-    finished = session.status in FINISHED_STATUSES or (
+    finished = session.status in SessionStatus.FINISHED or (
         attempt is not None and attempt.status != AttemptStatus.IN_PROGRESS
     )
     return render(

@@ -8,10 +8,8 @@ import operator
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import reduce
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
@@ -54,16 +52,10 @@ def _previous(attempt: Attempt, event_id: str | None) -> AttemptEvent | None:
     return AttemptEvent.objects.filter(attempt=attempt, event_id=event_id).first()
 
 
-def deadline_of(attempt: Attempt):
-    """The last moment an event still counts: the session's end plus the grace for events in flight."""
-    ends_at = attempt.session.ends_at
-    return ends_at + timedelta(seconds=settings.SESSION_GRACE_SECONDS) if ends_at else None
-
-
 def _require_open(attempt: Attempt) -> None:
-    if attempt.status != AttemptStatus.IN_PROGRESS:
+    if not attempt.is_open:
         raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="attempt_closed")
-    deadline = deadline_of(attempt)
+    deadline = attempt.session.events_accepted_until
     if deadline is not None and now() > deadline:
         raise Conflict("Time is up: the attempt takes no more changes.", code="time_up")
 
@@ -472,23 +464,41 @@ def _as_lookup_id(value) -> int | None:
     return pk if 0 < pk < 2**63 else None
 
 
-def _mark(attempt: Attempt) -> None:
-    questions = list(attempt.test.questions.all())
-    given = dict(attempt.answers.values_list("question_id", "answer"))
-    score = sum(1 for q in questions if q.is_correct(given.get(q.pk)))
-    attempt.score = score
-    attempt.band = band_for(score, len(questions), module=attempt.test.module, table=attempt.test.band_table)
-
-
-def _close(attempt: Attempt, *, reason: str) -> None:
-    """Submit and mark a locked, open attempt (the deadline does not apply: this is how time-up ends it)."""
-    _mark(attempt)
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = now()
-    attempt.save(update_fields=["status", "submitted_at", "score", "band"])
-    _log(attempt, None, "attempt_submitted", {"reason": reason, "score": attempt.score, "band": str(attempt.band)})
-    _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band))
-    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
+def _close(attempts: Sequence[Attempt], *, reason: str) -> None:
+    """Submit and mark these locked, open attempts (the deadline does not apply: this is how time-up ends them),
+    in one query per kind of row however many there are, and the live counts once."""
+    if not attempts:
+        return
+    given = defaultdict(dict)
+    for attempt_id, question_id, answer in Answer.objects.filter(attempt__in=attempts).values_list(
+        "attempt_id", "question_id", "answer"
+    ):
+        given[attempt_id][question_id] = answer
+    questions_of = {}  # by paper
+    moment = now()
+    for attempt in attempts:
+        if attempt.test_id not in questions_of:
+            questions_of[attempt.test_id] = list(attempt.test.questions.all())
+        questions = questions_of[attempt.test_id]
+        attempt.score = sum(1 for q in questions if q.is_correct(given[attempt.pk].get(q.pk)))
+        attempt.band = band_for(
+            attempt.score, len(questions), module=attempt.test.module, table=attempt.test.band_table
+        )
+        attempt.status = AttemptStatus.SUBMITTED
+        attempt.submitted_at = moment
+    Attempt.objects.bulk_update(attempts, ["status", "submitted_at", "score", "band"])
+    AttemptEvent.objects.bulk_create(
+        AttemptEvent(
+            attempt=attempt,
+            type="attempt_submitted",
+            data={"reason": reason, "score": attempt.score, "band": str(attempt.band)},
+            created_at=moment,
+        )
+        for attempt in attempts
+    )
+    for attempt in attempts:
+        _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band))
+    attempt_counts_changed.send(sender=Attempt, session_ids=sorted({attempt.session_id for attempt in attempts}))
 
 
 @transaction.atomic
@@ -497,35 +507,33 @@ def attempt_submit(*, attempt: Attempt | int, event_id: str | None = None) -> Ev
     attempt = _locked(attempt)
     if _previous(attempt, event_id):
         return EventOutcome(attempt, applied=False)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
+    if not attempt.can_transition_to(AttemptStatus.SUBMITTED):
         raise Conflict("The attempt is already submitted.", code="already_submitted")
-    deadline = deadline_of(attempt)
+    deadline = attempt.session.events_accepted_until
     if deadline is not None and now() > deadline:
         raise Conflict("Time is up: the attempt is submitted by the server.", code="time_up")
     if event_id:
         _log(attempt, event_id, "submit_attempt", {})
-    _close(attempt, reason="STUDENT")
+    _close([attempt], reason="STUDENT")
     return EventOutcome(attempt)
 
 
 def attempts_submit_open(*, session_id, reason: str) -> int:
     """Submit and mark every open attempt of a session (the session is ending). Call inside its transaction."""
-    count = 0
-    for attempt in (
+    attempts = list(
         Attempt.objects.select_for_update(of=("self",))
         .select_related("session", "test")
         .filter(session_id=session_id, status=AttemptStatus.IN_PROGRESS)
         .order_by("pk")  # the order every writer locks attempts in
-    ):
-        _close(attempt, reason=reason)
-        count += 1
-    return count
+    )
+    _close(attempts, reason=reason)
+    return len(attempts)
 
 
 @transaction.atomic
 def attempt_abandon(*, attempt: Attempt | int) -> Attempt:
     attempt = _locked(attempt)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
+    if not attempt.can_transition_to(AttemptStatus.ABANDONED):
         return attempt
     attempt.status = AttemptStatus.ABANDONED
     attempt.save(update_fields=["status"])

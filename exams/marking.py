@@ -5,7 +5,7 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 
-from exams.models import Module
+from exams.choices import Module
 from exams.validation import band_table_problem
 
 logger = logging.getLogger("ielts.marking")

@@ -5,22 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from exams.choices import Module, QuestionType
+from exams.marking import is_correct
 from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
-
-class Module(models.TextChoices):
-    ACADEMIC_READING = "ACADEMIC_READING", "Academic Reading"
-    GENERAL_READING = "GENERAL_READING", "General Training Reading"
-    LISTENING = "LISTENING", "Listening"
-
-
-class QuestionType(models.TextChoices):
-    MULTIPLE_CHOICE = "MULTIPLE_CHOICE", "Multiple choice"
-    TRUE_FALSE_NOT_GIVEN = "TRUE_FALSE_NOT_GIVEN", "True / False / Not Given"
-    YES_NO_NOT_GIVEN = "YES_NO_NOT_GIVEN", "Yes / No / Not Given"
-    MATCHING = "MATCHING", "Matching"
-    SENTENCE_COMPLETION = "SENTENCE_COMPLETION", "Sentence completion"
-    SHORT_ANSWER = "SHORT_ANSWER", "Short answer"
+__all__ = ["Module", "Passage", "Question", "QuestionType", "Test"]
 
 
 class Test(models.Model):
@@ -115,6 +104,4 @@ class Question(models.Model):
             raise ValidationError(errors)
 
     def is_correct(self, answer: str | None) -> bool:
-        from exams.marking import is_correct
-
         return is_correct(answer, accepted=self.answers, word_limit=self.word_limit)

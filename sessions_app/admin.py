@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -31,47 +31,23 @@ from ielts_site.admin_tools import (
 )
 from ielts_site.clock import now
 from ielts_site.errors import ApplicationError
-from sessions_app.models import ConnectionStatus, LiveConnection, Participant, ServerProcess, Session, SessionStatus
+from sessions_app.models import ConnectionStatus, LiveConnection, Participant, ServerProcess, Session
 from sessions_app.services import (
+    SESSION_ACTIONS,
+    SESSION_ACTIONS_BY_SLUG,
     server_process_forget,
-    session_cancel,
-    session_complete,
     session_create,
     session_delete,
-    session_open_waiting_room,
-    session_start,
     session_update,
 )
 
-# target status → (button label, service, past tense for the message)
-TRANSITION_SERVICES = {
-    SessionStatus.WAITING_FOR_STUDENTS: ("Open the waiting room", session_open_waiting_room, "Waiting room opened"),
-    SessionStatus.IN_PROGRESS: ("Start the test", session_start, "Started"),
-    SessionStatus.COMPLETED: ("Complete now", session_complete, "Completed"),
-    SessionStatus.CANCELLED: ("Cancel the session", session_cancel, "Cancelled"),
-}
-TRANSITION_SLUGS = {
-    "open-waiting-room": SessionStatus.WAITING_FOR_STUDENTS,
-    "start": SessionStatus.IN_PROGRESS,
-    "complete": SessionStatus.COMPLETED,
-    "cancel": SessionStatus.CANCELLED,
-}
-
-
-def teacher_page_url(name: str, session_id: int, fallback: str) -> str:
-    """The teacher pages may not be routed yet: fall back to the agreed path."""
-    try:
-        return reverse(name, args=[session_id])
-    except NoReverseMatch:
-        return fallback.format(id=session_id)
-
 
 def live_url(session_id: int) -> str:
-    return teacher_page_url("teacher-live", session_id, "/teacher/sessions/{id}/live/")
+    return reverse("teacher-live", args=[session_id])
 
 
 def results_url(session_id: int) -> str:
-    return teacher_page_url("teacher-results", session_id, "/teacher/sessions/{id}/results/")
+    return reverse("teacher-results", args=[session_id])
 
 
 class ParticipantInline(ReadOnlyInline, admin.TabularInline):
@@ -216,25 +192,25 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
 
     # ------------------------------------------------------------ transitions
 
-    def _transition(self, request, queryset, target: str) -> None:
-        _, service, done = TRANSITION_SERVICES[target]
-        run_for_each(self, request, queryset, service, done=done, argument="session")
+    def _transition(self, request, queryset, slug: str) -> None:
+        action = SESSION_ACTIONS_BY_SLUG[slug]
+        run_for_each(self, request, queryset, action.service, done=action.done_briefly, argument="session")
 
     @admin.action(description="Open the waiting room", permissions=["change"])
     def open_waiting_room(self, request, queryset):
-        self._transition(request, queryset, SessionStatus.WAITING_FOR_STUDENTS)
+        self._transition(request, queryset, "start-waiting")
 
     @admin.action(description="Start the test (every connected student)", permissions=["change"])
     def start(self, request, queryset):
-        self._transition(request, queryset, SessionStatus.IN_PROGRESS)
+        self._transition(request, queryset, "start")
 
     @admin.action(description="Complete now (submit every open attempt)", permissions=["change"])
     def complete(self, request, queryset):
-        self._transition(request, queryset, SessionStatus.COMPLETED)
+        self._transition(request, queryset, "complete")
 
     @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset):
-        self._transition(request, queryset, SessionStatus.CANCELLED)
+        self._transition(request, queryset, "cancel")
 
     def get_urls(self):
         return [
@@ -248,18 +224,17 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
 
     def transition_view(self, request, object_id, transition):
         session = self.get_object(request, object_id)
-        target = TRANSITION_SLUGS.get(transition)
-        if session is None or target is None:
+        action = SESSION_ACTIONS_BY_SLUG.get(transition)
+        if session is None or action is None:
             raise Http404("No such session or transition.")
         if not self.has_change_permission(request, session):
             raise PermissionDenied
-        label, service, done = TRANSITION_SERVICES[target]
         try:
-            service(session=session)
+            action.service(session=session)
         except ApplicationError as exc:
             self.message_user(request, exc.detail, messages.ERROR)
         else:
-            self.message_user(request, f"{done}: {session}.", messages.SUCCESS)
+            self.message_user(request, f"{action.done_briefly}: {session}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:sessions_app_session_change", args=[session.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -269,11 +244,11 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
             can_change = self.has_change_permission(request, session)
             extra_context["session_transitions"] = [
                 {
-                    "label": TRANSITION_SERVICES[target][0],
-                    "url": reverse("admin:sessions_app_session_transition", args=[session.pk, slug]),
+                    "label": action.label,
+                    "url": reverse("admin:sessions_app_session_transition", args=[session.pk, action.slug]),
                 }
-                for slug, target in TRANSITION_SLUGS.items()
-                if can_change and session.can_transition_to(target)
+                for action in SESSION_ACTIONS
+                if can_change and session.can_transition_to(action.to)
             ]
             extra_context["session_live_url"] = live_url(session.pk)
             extra_context["session_results_url"] = results_url(session.pk)

@@ -1,6 +1,7 @@
 """Class-test sessions: their life cycle, participants, and who is connected right now."""
 
 from datetime import timedelta
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,13 @@ class SessionStatus(models.TextChoices):
     COMPLETED = "COMPLETED", "Completed"
     CANCELLED = "CANCELLED", "Cancelled"
 
+    # The waiting room or the test is open: students may connect and join, and the class cannot be archived.
+    OPEN = nonmember(frozenset({"WAITING_FOR_STUDENTS", "IN_PROGRESS"}))
+    # Not started yet: a newly enrolled student joins these.
+    NOT_STARTED = nonmember(frozenset({"SCHEDULED", "WAITING_FOR_STUDENTS"}))
+    # Over, one way or the other.
+    FINISHED = nonmember(frozenset({"COMPLETED", "CANCELLED"}))
+
 
 TRANSITIONS: dict[str, set[str]] = {
     SessionStatus.SCHEDULED: {SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.CANCELLED},
@@ -23,15 +31,15 @@ TRANSITIONS: dict[str, set[str]] = {
     SessionStatus.CANCELLED: set(),
 }
 
-# Students may connect (and join) only in these states.
-JOINABLE_STATUSES = {SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.IN_PROGRESS}
-# The waiting room or the test is open: the class cannot be archived meanwhile.
-LIVE_STATUSES = JOINABLE_STATUSES
-
 
 def paper_duration(time_limit_minutes: int) -> timedelta:
     """A paper's length on the server's clock (tests shrink a minute with IELTS_SECONDS_PER_MINUTE)."""
     return timedelta(seconds=time_limit_minutes * settings.IELTS_SECONDS_PER_MINUTE)
+
+
+def grace_period() -> timedelta:
+    """How long after `ends_at` events still in flight count, and the clock waits before completing a session."""
+    return timedelta(seconds=settings.SESSION_GRACE_SECONDS)
 
 
 class Session(models.Model):
@@ -69,11 +77,16 @@ class Session(models.Model):
 
     @property
     def is_joinable(self) -> bool:
-        return self.status in JOINABLE_STATUSES
+        return self.status in SessionStatus.OPEN
 
     @property
     def is_editable(self) -> bool:
         return self.status == SessionStatus.SCHEDULED
+
+    @property
+    def events_accepted_until(self):
+        """The last moment a student's event still counts: the end plus the grace for events in flight."""
+        return self.ends_at + grace_period() if self.ends_at else None
 
     def remaining_seconds(self, now=None) -> float | None:
         if self.ends_at is None:

@@ -129,29 +129,33 @@ class SessionViewSet(
         services.session_delete(session=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def _take(self, slug: str):
+        """One of the teacher's transitions (services.SESSION_ACTIONS) on this session."""
+        return self._detail(services.SESSION_ACTIONS_BY_SLUG[slug].service(session=self.get_object()))
+
     @extend_schema(request=None, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"], url_path="start-waiting")
     def start_waiting(self, request, pk=None):
         """Open the waiting room."""
-        return self._detail(services.session_open_waiting_room(session=self.get_object()))
+        return self._take("start-waiting")
 
     @extend_schema(request=None, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """Start one clock for everyone; 409 if no student is connected."""
-        return self._detail(services.session_start(session=self.get_object()))
+        return self._take("start")
 
     @extend_schema(request=None, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """End the test now: every open attempt is submitted and marked."""
-        return self._detail(services.session_complete(session=self.get_object()))
+        return self._take("complete")
 
     @extend_schema(request=None, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel before the start."""
-        return self._detail(services.session_cancel(session=self.get_object()))
+        return self._take("cancel")
 
     @extend_schema(responses={200: SessionStatsSerializer})
     @action(detail=True, methods=["get"])

@@ -228,7 +228,7 @@ def test_a_teacher_cannot_start_another_teachers_session(world, teacher):
     session = Session.objects.create(
         school_class=world.other_class, test=world.session.test, title="Theirs", scheduled_at=timezone.now()
     )
-    response = client_for(teacher).post(transition_url(session.pk, "open-waiting-room"))
+    response = client_for(teacher).post(transition_url(session.pk, "start-waiting"))
     assert response.status_code == 404
     session.refresh_from_db()
     assert session.status == SessionStatus.SCHEDULED
@@ -340,7 +340,7 @@ def test_the_transition_buttons_call_the_services(session, admin_user):
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
     assert any("Cancelled" in m for m in messages_of(response))
-    response = client.post(transition_url(session.pk, "open-waiting-room"), follow=True)
+    response = client.post(transition_url(session.pk, "start-waiting"), follow=True)
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
     assert messages_of(response) == ["A cancelled session cannot become waiting for students."]

@@ -13,6 +13,7 @@ from django.db.models.signals import pre_delete
 
 from sessions_app import services
 from sessions_app.models import ConnectionStatus, LiveConnection, Participant
+from sessions_app.services import presence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +32,7 @@ def published(monkeypatch):
     def record(session_id, message_type, *, audience=None, **fields):
         transaction.on_commit(lambda: events.append((session_id, message_type, fields)))
 
-    monkeypatch.setattr(services, "publish_on_commit", record)
+    monkeypatch.setattr(presence, "publish_on_commit", record)
     return events
 
 

@@ -1,0 +1,18 @@
+"""The test bank's fixed vocabularies: the IELTS modules and the question types (ielts.md)."""
+
+from django.db import models
+
+
+class Module(models.TextChoices):
+    ACADEMIC_READING = "ACADEMIC_READING", "Academic Reading"
+    GENERAL_READING = "GENERAL_READING", "General Training Reading"
+    LISTENING = "LISTENING", "Listening"
+
+
+class QuestionType(models.TextChoices):
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE", "Multiple choice"
+    TRUE_FALSE_NOT_GIVEN = "TRUE_FALSE_NOT_GIVEN", "True / False / Not Given"
+    YES_NO_NOT_GIVEN = "YES_NO_NOT_GIVEN", "Yes / No / Not Given"
+    MATCHING = "MATCHING", "Matching"
+    SENTENCE_COMPLETION = "SENTENCE_COMPLETION", "Sentence completion"
+    SHORT_ANSWER = "SHORT_ANSWER", "Short answer"

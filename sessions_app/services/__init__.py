@@ -1,0 +1,67 @@
+"""Writes on sessions, one module per room; callers import them from here.
+
+- `lifecycle`: create, edit, the teacher's transitions (`SESSION_ACTIONS`) and completion by the clock.
+- `classes`: the class rules that involve sessions (archive, enrol, unenrol).
+- `presence`: who is connected (joins, leaves, touches) and the live counts.
+- `processes`: server processes, their heartbeats, and forgetting a dead one.
+"""
+
+from sessions_app.services.classes import class_archive, class_enrol, class_unenrol
+from sessions_app.services.lifecycle import (
+    SESSION_ACTIONS,
+    SESSION_ACTIONS_BY_SLUG,
+    CompletionReason,
+    InvalidTransition,
+    SessionAction,
+    session_cancel,
+    session_complete,
+    session_complete_if_due,
+    session_create,
+    session_delete,
+    session_open_waiting_room,
+    session_start,
+    session_update,
+    sessions_due_ids,
+)
+from sessions_app.services.presence import (
+    MAX_SOCKETS_PER_STUDENT,
+    live_stats_changed,
+    participant_connect,
+    participant_disconnect,
+    participants_touch,
+)
+from sessions_app.services.processes import (
+    server_process_forget,
+    server_process_heartbeat,
+    server_process_register,
+    server_processes_sweep,
+)
+
+__all__ = [
+    "MAX_SOCKETS_PER_STUDENT",
+    "SESSION_ACTIONS",
+    "SESSION_ACTIONS_BY_SLUG",
+    "CompletionReason",
+    "InvalidTransition",
+    "SessionAction",
+    "class_archive",
+    "class_enrol",
+    "class_unenrol",
+    "live_stats_changed",
+    "participant_connect",
+    "participant_disconnect",
+    "participants_touch",
+    "server_process_forget",
+    "server_process_heartbeat",
+    "server_process_register",
+    "server_processes_sweep",
+    "session_cancel",
+    "session_complete",
+    "session_complete_if_due",
+    "session_create",
+    "session_delete",
+    "session_open_waiting_room",
+    "session_start",
+    "session_update",
+    "sessions_due_ids",
+]
