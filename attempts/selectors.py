@@ -1,6 +1,8 @@
 """Reads on attempts: who sees which attempt, loaded whole for its body."""
 
 from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import F, Prefetch
 
@@ -32,10 +34,37 @@ def attempt_loaded(attempt_id) -> Attempt:
     return _whole(Attempt.objects.all()).get(pk=attempt_id)
 
 
-_ATTEMPT_COLUMNS = (
-    "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "current_passage_index",
-    "current_question_index", "score", "band",
+# The contract's attempt body, field by field: `attempt_body` (WebSocket, pages) and AttemptSerializer (REST) both
+# give exactly these, in this order.
+ANSWER_FIELDS = ("question_id", "answer", "answered_at")
+HIGHLIGHT_FIELDS = ("id", "passage_id", "text", "position_start", "position_end", "timestamp")
+VIOLATION_FIELDS = ("type", "timestamp")
+ATTEMPT_FIELDS = (
+    "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
+    "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
+    "violations", "score", "band",
 )  # fmt: skip
+_ATTEMPT_COLUMNS = tuple(
+    name for name in ATTEMPT_FIELDS
+    if name not in {"ends_at", "server_now", "answers", "highlights", "flagged_question_ids", "violations"}
+)  # fmt: skip
+
+
+def _json(value):
+    """A column's value as the contract's JSON has it: times in ISO 8601, the band a number."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _by_attempt(rows, fields) -> dict[int, list[dict]]:
+    """(attempt_id, *fields) rows → attempt id → [{field: value}], in the rows' order."""
+    grouped = defaultdict(list)
+    for attempt_id, *values in rows:
+        grouped[attempt_id].append({name: _json(value) for name, value in zip(fields, values, strict=True)})
+    return grouped
 
 
 def attempt_body(attempt: Attempt | int) -> dict:
@@ -50,25 +79,25 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
     start, a reconnect storm): attempt id → body; ids of no attempt are left out."""
     attempt_ids = set(attempt_ids)
     rows = Attempt.objects.filter(pk__in=attempt_ids).values(*_ATTEMPT_COLUMNS, ends_at=F("session__ends_at"))
-    answers, highlights, violations, flagged = (defaultdict(list) for _ in range(4))
-    for attempt_id, *answer in (
+    answers = _by_attempt(
         Answer.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "question__number")
-        .values_list("attempt_id", "question_id", "answer", "answered_at")
-    ):
-        answers[attempt_id].append(answer)
-    for attempt_id, *highlight in (
+        .values_list("attempt_id", *ANSWER_FIELDS),
+        ANSWER_FIELDS,
+    )
+    highlights = _by_attempt(
         Highlight.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "timestamp", "id")
-        .values_list("attempt_id", "id", "passage_id", "text", "position_start", "position_end", "timestamp")
-    ):
-        highlights[attempt_id].append(highlight)
-    for attempt_id, kind, moment in (
+        .values_list("attempt_id", *HIGHLIGHT_FIELDS),
+        HIGHLIGHT_FIELDS,
+    )
+    violations = _by_attempt(
         Violation.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "timestamp", "id")
-        .values_list("attempt_id", "type", "timestamp")
-    ):
-        violations[attempt_id].append({"type": kind, "timestamp": iso(moment)})
+        .values_list("attempt_id", *VIOLATION_FIELDS),
+        VIOLATION_FIELDS,
+    )
+    flagged = defaultdict(list)
     for attempt_id, question_id in (
         Attempt.flagged_questions.through.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "question__test", "question__number")
@@ -76,34 +105,16 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
     ):
         flagged[attempt_id].append(question_id)
     moment = iso(now())
-    return {
-        row["id"]: {
-            **{name: row[name] for name in ("id", "session_id", "test_id", "student_id", "status")},
-            "started_at": iso(row["started_at"]),
-            "submitted_at": iso(row["submitted_at"]),
-            "ends_at": iso(row["ends_at"]),
+    bodies = {}
+    for row in rows:
+        attempt_id = row["id"]
+        body = {name: _json(value) for name, value in row.items()}
+        body |= {
             "server_now": moment,
-            "current_passage_index": row["current_passage_index"],
-            "current_question_index": row["current_question_index"],
-            "answers": [
-                {"question_id": question_id, "answer": answer, "answered_at": iso(answered_at)}
-                for question_id, answer, answered_at in answers[row["id"]]
-            ],
-            "highlights": [
-                {
-                    "id": pk,
-                    "passage_id": passage_id,
-                    "text": text,
-                    "position_start": start,
-                    "position_end": end,
-                    "timestamp": iso(timestamp),
-                }
-                for pk, passage_id, text, start, end, timestamp in highlights[row["id"]]
-            ],  # fmt: skip
-            "flagged_question_ids": flagged[row["id"]],
-            "violations": violations[row["id"]],
-            "score": row["score"],
-            "band": float(row["band"]) if row["band"] is not None else None,
+            "answers": answers[attempt_id],
+            "highlights": highlights[attempt_id],
+            "flagged_question_ids": flagged[attempt_id],
+            "violations": violations[attempt_id],
         }
-        for row in rows
-    }
+        bodies[attempt_id] = {name: body[name] for name in ATTEMPT_FIELDS}
+    return bodies

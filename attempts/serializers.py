@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.serializers import IdField
 from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Violation, ViolationType
+from attempts.selectors import ANSWER_FIELDS, ATTEMPT_FIELDS, HIGHLIGHT_FIELDS, VIOLATION_FIELDS
 from attempts.services import MAX_ANSWER_CHARS
 from ielts_site.clock import now
 
@@ -15,7 +16,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Answer
-        fields = ["question_id", "answer", "answered_at"]
+        fields = list(ANSWER_FIELDS)
         read_only_fields = fields
 
 
@@ -24,7 +25,7 @@ class HighlightSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Highlight
-        fields = ["id", "passage_id", "text", "position_start", "position_end", "timestamp"]
+        fields = list(HIGHLIGHT_FIELDS)
         read_only_fields = fields
 
 
@@ -33,7 +34,7 @@ class ViolationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Violation
-        fields = ["type", "timestamp"]
+        fields = list(VIOLATION_FIELDS)
         read_only_fields = fields
 
 
@@ -54,11 +55,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attempt
-        fields = [
-            "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at",
-            "server_now", "current_passage_index", "current_question_index", "answers", "highlights",
-            "flagged_question_ids", "violations", "score", "band",
-        ]  # fmt: skip
+        fields = list(ATTEMPT_FIELDS)
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.DATETIME)

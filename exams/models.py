@@ -9,7 +9,11 @@ from exams.choices import Module, QuestionType
 from exams.marking import is_correct
 from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
-__all__ = ["Module", "Passage", "Question", "QuestionType", "Test"]
+__all__ = ["Module", "Passage", "Question", "QuestionType", "Test", "TIME_LIMIT_MINUTES"]
+
+# The paper's length in minutes, from one minute to five hours: the model, its database constraint, the API and
+# the services all check this range.
+TIME_LIMIT_MINUTES = range(1, 301)
 
 
 class Test(models.Model):
@@ -20,7 +24,8 @@ class Test(models.Model):
     title = models.CharField(max_length=200)
     module = models.CharField(max_length=32, choices=Module.choices, default=Module.ACADEMIC_READING)
     time_limit_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(1), MaxValueValidator(300)]
+        default=60,
+        validators=[MinValueValidator(TIME_LIMIT_MINUTES[0]), MaxValueValidator(TIME_LIMIT_MINUTES[-1])],
     )
     band_table = models.JSONField(
         null=True,
@@ -37,7 +42,9 @@ class Test(models.Model):
         ordering = ["title", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(time_limit_minutes__gte=1, time_limit_minutes__lte=300),
+                condition=models.Q(
+                    time_limit_minutes__gte=TIME_LIMIT_MINUTES[0], time_limit_minutes__lte=TIME_LIMIT_MINUTES[-1]
+                ),
                 name="test_time_limit_1_to_300",
             )
         ]

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from exams.models import Module, Passage, Question, QuestionType, Test
+from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
+from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS
 from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
 SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
@@ -14,7 +15,7 @@ SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
 class StudentQuestionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Question
-        fields = ["id", "number", "type", "prompt", "options", "word_limit"]
+        fields = list(STUDENT_QUESTION_FIELDS)
         read_only_fields = fields
 
 
@@ -29,7 +30,7 @@ class StudentPassageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Passage
-        fields = ["id", "order", "title", "text", "questions"]
+        fields = [*STUDENT_PASSAGE_FIELDS, "questions"]
         read_only_fields = fields
 
 
@@ -103,7 +104,7 @@ class TestCreateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200)
     module = serializers.ChoiceField(choices=Module.choices)
-    time_limit_minutes = serializers.IntegerField(min_value=1, max_value=300)
+    time_limit_minutes = serializers.IntegerField(min_value=TIME_LIMIT_MINUTES[0], max_value=TIME_LIMIT_MINUTES[-1])
     passages = PassageInputSerializer(many=True, allow_empty=False, max_length=20)
     band_table = band_table_field(required=False, default=None)
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from exams.models import Module, Passage, Question, QuestionType, Test
+from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
 from exams.selectors import paper_is_owned_by
 from exams.validation import (
     numbering_problem,
@@ -33,8 +33,8 @@ def _validate_band_table(band_table) -> None:
 def _validate_paper(*, module: str, time_limit_minutes: int, passages: list[dict]) -> None:
     if module not in Module.values:
         raise InvalidInput(f"Unknown module {module!r}.")
-    if not 1 <= int(time_limit_minutes) <= 300:
-        raise InvalidInput("time_limit_minutes must be between 1 and 300.")
+    if int(time_limit_minutes) not in TIME_LIMIT_MINUTES:
+        raise InvalidInput(f"time_limit_minutes must be between {TIME_LIMIT_MINUTES[0]} and {TIME_LIMIT_MINUTES[-1]}.")
     if not passages:
         raise InvalidInput("A test needs at least one passage.")
     numbers = [q["number"] for p in passages for q in p.get("questions", [])]

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from attempts.pages import option_choice, word_limit_text
 from conftest import PASSWORD, paper_data
+from exams.presentation import option_choice, word_limit_text
 
 pytestmark = pytest.mark.django_db
 

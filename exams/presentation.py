@@ -1,0 +1,98 @@
+"""The paper as a student sees it, in one place: the fields a student may read (never an answer key), and the
+test screen's presentation of them (question blocks, their instructions, the choices, the word limit's wording).
+The student serializer and the test page both read the fields from here."""
+
+from itertools import groupby
+
+from exams.choices import QuestionType
+
+STUDENT_QUESTION_FIELDS = ("id", "number", "type", "prompt", "options", "word_limit")
+STUDENT_PASSAGE_FIELDS = ("id", "order", "title", "text")
+
+# The fixed choices of the judgement questions, in the order the real test shows them.
+FIXED_CHOICES = {
+    QuestionType.TRUE_FALSE_NOT_GIVEN: ["TRUE", "FALSE", "NOT GIVEN"],
+    QuestionType.YES_NO_NOT_GIVEN: ["YES", "NO", "NOT GIVEN"],
+}
+TEXT_TYPES = {QuestionType.SENTENCE_COMPLETION, QuestionType.SHORT_ANSWER}
+NUMBER_WORDS = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN"]
+
+INSTRUCTIONS = {
+    QuestionType.TRUE_FALSE_NOT_GIVEN: (
+        "Do the following statements agree with the information given in the passage? Choose TRUE if the "
+        "statement agrees with the information, FALSE if the statement contradicts the information, or NOT GIVEN "
+        "if there is no information on this."
+    ),
+    QuestionType.YES_NO_NOT_GIVEN: (
+        "Do the following statements agree with the views of the writer? Choose YES if the statement agrees with "
+        "the views of the writer, NO if the statement contradicts the views of the writer, or NOT GIVEN if it is "
+        "impossible to say what the writer thinks about this."
+    ),
+    QuestionType.MULTIPLE_CHOICE: "Choose the correct letter.",
+    QuestionType.MATCHING: "Choose the correct letter from the list.",
+    QuestionType.SENTENCE_COMPLETION: "Complete the sentences with words from the passage.",
+    QuestionType.SHORT_ANSWER: "Answer the questions with words from the passage.",
+}
+
+
+def word_limit_text(word_limit: int | None) -> str:
+    """ "NO MORE THAN TWO WORDS", as the paper says it."""
+    if not word_limit:
+        return ""
+    if word_limit == 1:
+        return "ONE WORD ONLY"
+    words = NUMBER_WORDS[word_limit] if word_limit < len(NUMBER_WORDS) else str(word_limit)
+    return f"NO MORE THAN {words} WORDS"
+
+
+def option_choice(option: str) -> dict:
+    """`"B  timber, wool and salt"` → value `"B"` (what the student answers), label the rest."""
+    head, _, rest = option.strip().partition(" ")
+    value = head.rstrip(".):")
+    return {"value": value or option.strip(), "letter": value, "label": rest.strip() or option.strip()}
+
+
+def question_view(question: dict) -> dict:
+    qtype = question["type"]
+    if qtype in FIXED_CHOICES:
+        choices = [{"value": v, "letter": "", "label": v} for v in FIXED_CHOICES[qtype]]
+    elif qtype not in TEXT_TYPES and question["options"]:
+        choices = [option_choice(str(option)) for option in question["options"]]
+    else:
+        choices = []
+    return {**question, "choices": choices, "word_limit_text": word_limit_text(question["word_limit"])}
+
+
+def student_paper(test) -> list[dict]:
+    """Passages in order, each with its questions grouped into blocks of one type ("Questions 1–3")."""
+    questions = [
+        question_view(q) for q in test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")
+    ]
+    passages = []
+    for index, passage in enumerate(test.passages.order_by("order", "id").values(*STUDENT_PASSAGE_FIELDS)):
+        own = [q for q in questions if q["passage_id"] == passage["id"]]
+        for q in own:
+            q["passage_index"] = index
+        blocks = []
+        for qtype, block in groupby(own, key=lambda q: q["type"]):
+            block = list(block)
+            blocks.append(
+                {
+                    "type": qtype,
+                    "first": block[0]["number"],
+                    "last": block[-1]["number"],
+                    "instructions": INSTRUCTIONS.get(qtype, ""),
+                    "questions": block,
+                }
+            )
+        passages.append(
+            {
+                **passage,
+                "index": index,
+                "questions": own,
+                "blocks": blocks,
+                "first_number": own[0]["number"] if own else None,
+                "last_number": own[-1]["number"] if own else None,
+            }
+        )
+    return passages
