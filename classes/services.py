@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import Role, User
+from accounts.models import User
 from classes.models import Class, ClassStatus, Enrolment
 from ielts_site.errors import Conflict, InvalidInput, NotFound
 
@@ -58,7 +58,7 @@ def class_mark_archived(*, school_class: Class) -> Class:
 def enrolment_create(*, school_class: Class, student: User) -> Enrolment:
     if not school_class.is_active:
         raise Conflict("An archived class takes no new students.", code="class_archived")
-    if student.effective_role != Role.STUDENT:
+    if not student.is_student:
         raise InvalidInput("Only students can be enrolled.", code="not_a_student")
     try:
         with transaction.atomic():
