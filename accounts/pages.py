@@ -4,17 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accounts.forms import LOCKED_OUT, LockoutAwareAuthenticationForm
 
 
 def staff_home_url() -> str:
-    """Teachers and admins land on the teacher dashboard (built by its own issue)."""
-    try:
-        return reverse("teacher-dashboard")
-    except NoReverseMatch:
-        return "/teacher/"
+    """Teachers and admins land on the teacher dashboard."""
+    return reverse("teacher-dashboard")
 
 
 @login_required
