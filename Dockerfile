@@ -24,5 +24,6 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
     CMD python -c "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
-# A handshake may wait behind a whole class reconnecting at once (bench S5): 30 s, not daphne's 5, before it is dropped.
+# A handshake may wait behind a whole class reconnecting at once: 30 s, not daphne's 5, before it is dropped
+# (docs/performance.md, the handshake timeout).
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket_connect_timeout", "30", "ielts_site.asgi:application"]

@@ -45,7 +45,7 @@ highlight_ids = itertools.count(1)
 
 rooms: dict[int, Room] = defaultdict(Room)
 MIXED = {"progress_update", "text_highlighted", "highlight_removed", "question_flagged", "tab_violation"}
-in_progress: set[int] = set()  # sessions that bench_setup created running (their students get a state sync)
+in_progress: set[int] = set()  # sessions that setup_school created running (their students get a state sync)
 
 
 def message(kind: str, session_id: int, **fields) -> str:
@@ -146,7 +146,7 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--data", help="bench_setup's output: which sessions are in progress")
+    parser.add_argument("--data", help="setup_school's output: which sessions are in progress")
     args = parser.parse_args()
     if args.data:
         with open(args.data) as data:

@@ -6,7 +6,7 @@ Scenarios: S1-S6 (answers only; see docs/performance.md), M1/M2 (the mixed strea
 throughput ladder), M0 (classes started from the waiting room, streaming from their session_started), U1 (users
 created and logged in through the REST API), R1 (a REST burst at rising concurrency, database connections counted).
 It creates the PostgreSQL database `ielts_bench` afresh (dropping an old one), runs migrate and
-bench_setup, flushes Redis db 12, then runs every scenario against the bare-websockets baseline and
+bench/setup_school.py, flushes Redis db 12, then runs every scenario against the bare-websockets baseline and
 against 1 and 2 daphne processes. Results go to bench/results.json and bench/results.md (both ignored
 by git); the Markdown table is printed too. Everything listens on 127.0.0.1 only.
 """
@@ -109,6 +109,11 @@ def fresh_database() -> None:
 
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=server_env(), check=True)
+
+
+def setup_school(*args: str) -> None:
+    """bench/setup_school.py (the school in bulk) in its own process, with the servers' environment."""
+    subprocess.run([sys.executable, "-m", "bench.setup_school", *args], cwd=ROOT, env=server_env(), check=True)
 
 
 def spec_for(cfg: dict) -> dict:
@@ -338,7 +343,7 @@ def main() -> int:
     (BENCH / "logs").mkdir(exist_ok=True)
     spec_path.write_text(json.dumps(spec_for(cfg)))
     t = time.perf_counter()
-    manage("bench_setup", "--spec", str(spec_path), "--out", str(data_path))
+    setup_school("--spec", str(spec_path), "--out", str(data_path))
     results["setup"]["bench_setup_s"] = round(time.perf_counter() - t, 1)
     data = json.loads(data_path.read_text())
 

@@ -1,6 +1,6 @@
 """The scenarios S1-S6 and the mixed stream's M0-M2 (the REST ones are in bench/rest.py), each bounded in
 connections and time. A scenario gets a Target (our daphne processes, or the bare-websockets baseline), the ids
-and tokens of bench_setup, and the run's settings; it returns plain data.
+and tokens of setup_school, and the run's settings; it returns plain data.
 """
 
 import asyncio
@@ -32,7 +32,7 @@ class Target:
     ws_bases: list[str]
     http_base: str | None
     pids: list[int]
-    group_prefix: str  # whose bench_setup groups it uses
+    group_prefix: str  # whose setup_school groups it uses
     quiet_hold_s: float = 1.0  # how long the servers must idle before the next step
 
     @property

@@ -94,7 +94,7 @@ ASGI_APPLICATION = "ielts_site.asgi.application"
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 # No persistent connections: under ASGI every request runs in a fresh thread context, so CONN_MAX_AGE > 0 would
-# leave one idle connection behind per request (Django's docs; an outside run exhausted PostgreSQL with 60).
+# leave one idle connection behind per request until PostgreSQL runs out (Django's docs; docs/performance.md).
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for the write lock instead of failing.
@@ -141,8 +141,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: a group send is one PUBLISH and delivery is pushed to each process, where the storing
-            # layer (channels_redis.core) pays four round trips to send and four to receive every message (bench/
-            # measured six times the messages per second). Both deliver at most once: the database is the log.
+            # layer (channels_redis.core) pays four round trips to send and four to receive every message, so
+            # pub/sub carries several times the messages a second (docs/performance.md). Both deliver at most
+            # once: the database is the log.
             # This subclass closes the process's connections (clients resync) after a lost Redis comes back.
             "BACKEND": "realtime.channel_layer.ResyncingPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
@@ -297,7 +298,7 @@ _SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 WS_DB_THREADS = int(os.environ.get("WS_DB_THREADS", "1" if _SQLITE else "4"))
 # Batches of student events being written at once (realtime/batching.py), each on one of those threads. One:
 # while it is written the next gathers, so under load batches grow (a fixed number of statements and one commit
-# each) instead of the load being split into small ones (bench: 600 events/s a process with 1, 300 with 3).
+# each) instead of the load being split into small ones that each pay that fixed cost (docs/performance.md).
 WS_EVENT_BATCHES = int(os.environ.get("WS_EVENT_BATCHES", "1"))
 # A write on that pool hands its publish to the event loop instead of waiting for it to be sent.
 WS_DEFER_PUBLISH = True
