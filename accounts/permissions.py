@@ -3,7 +3,7 @@
 A missing or bad credential never reaches them: IsAuthenticated answers 401 first.
 """
 
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 
 
 class IsStaffMember(IsAuthenticated):
@@ -20,10 +20,3 @@ class IsStudent(IsAuthenticated):
 
     def has_permission(self, request, view):
         return super().has_permission(request, view) and request.user.is_student
-
-
-class IsPlatformAdmin(BasePermission):
-    message = "Only admins may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_platform_admin)

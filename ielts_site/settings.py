@@ -283,6 +283,8 @@ IELTS_SECONDS_PER_MINUTE = float(os.environ.get("IELTS_SECONDS_PER_MINUTE", "60"
 SESSION_GRACE_SECONDS = float(os.environ.get("SESSION_GRACE_SECONDS", "5"))
 # How often each server process looks for sessions whose time is up, and beats its heart.
 SESSION_CLOCK_INTERVAL_SECONDS = float(os.environ.get("SESSION_CLOCK_INTERVAL_SECONDS", "1"))
+# Whether a process starts its clock on its first request: None means yes, except inside pytest (tests tick it).
+SESSION_CLOCK_AUTOSTART = None
 SERVER_HEARTBEAT_SECONDS = float(os.environ.get("SERVER_HEARTBEAT_SECONDS", "5"))
 # A server process silent for this long is presumed dead and its connections cleared.
 SERVER_DEAD_AFTER_SECONDS = float(os.environ.get("SERVER_DEAD_AFTER_SECONDS", "20"))

@@ -5,7 +5,6 @@ import sys
 from ielts_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_THROTTLE_RATE = "1000/min"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}  # noqa: F405
 
 if REDIS_URL and "pytest" in sys.modules:  # noqa: F405

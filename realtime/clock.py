@@ -172,7 +172,7 @@ def _before_reactor_shutdown(coroutine_function) -> None:
 
 
 def autostart_allowed() -> bool:
-    flag = getattr(settings, "SESSION_CLOCK_AUTOSTART", None)
+    flag = settings.SESSION_CLOCK_AUTOSTART
     if flag is None:
         return "pytest" not in sys.modules
     return bool(flag)

@@ -90,7 +90,7 @@ def origin_allowed(scope) -> bool:
     allowed_hosts = settings.ALLOWED_HOSTS or ([".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
     if (scheme, port) == _request_scheme_and_port(scope) and validate_host(host, allowed_hosts):
         return True
-    listed = [*settings.CSRF_TRUSTED_ORIGINS, *getattr(settings, "CORS_ALLOWED_ORIGINS", [])]
+    listed = [*settings.CSRF_TRUSTED_ORIGINS, *settings.CORS_ALLOWED_ORIGINS]
     return any(_matches_listed(origin, entry) for entry in listed)
 
 

@@ -21,7 +21,7 @@ def sessions_visible_to(user):
 
 def session_is_teacher(session: Session, user) -> bool:
     """Admins and the class's teachers run and watch a session."""
-    return user.is_platform_admin or session.school_class.teachers.filter(pk=user.pk).exists()
+    return user.is_platform_admin or session.school_class.is_taught_by(user)
 
 
 def session_live_counts(session_id) -> dict:
