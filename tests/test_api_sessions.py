@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from attempts.models import AttemptStatus
 from attempts.services import attempt_answer, attempt_highlight, attempt_record_violation, attempt_submit
-from sessions_app.models import Session
+from sessions_app.models import Session, SessionStatus
 from sessions_app.selectors import session_stats
-from sessions_app.services import session_open_waiting_room, session_start
+from sessions_app.services import SESSION_ACTIONS, SESSION_ACTIONS_BY_SLUG, session_open_waiting_room, session_start
 from tests.test_api_support import API, assert_error
 from tests.test_api_support import bearer_client as api
 
@@ -158,6 +158,38 @@ def test_my_sessions(teacher, session, students, make_user, slash):
 
 
 # ---------------------------------------------------------------- transitions
+
+# How to bring a fresh session to each status, through the services.
+REACH = {
+    "SCHEDULED": [],
+    "WAITING_FOR_STUDENTS": ["start-waiting"],
+    "IN_PROGRESS": ["start-waiting", "start"],
+    "COMPLETED": ["start-waiting", "start", "complete"],
+    "CANCELLED": ["cancel"],
+}
+
+
+@pytest.mark.parametrize("status", SessionStatus.values)
+@pytest.mark.parametrize("action", SESSION_ACTIONS, ids=lambda action: action.slug)
+def test_every_listed_action_is_a_route_that_moves_only_the_listed_statuses(
+    action, status, teacher, session, students, connect_student
+):
+    """The registry the admin and the live monitor read is the REST API's: each action's route takes a session
+    from exactly the statuses it lists to its target, and refuses every other status."""
+    for slug in REACH[status]:
+        if slug == "start":
+            connect_student(session, students[0])
+        SESSION_ACTIONS_BY_SLUG[slug].service(session=session)
+    if action.slug == "start" and status == "WAITING_FOR_STUDENTS":
+        connect_student(session, students[0])
+    response = api(teacher).post(f"{API}/sessions/{session.pk}/{action.slug}")
+    if status in action.allowed_from:
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == action.to
+    else:
+        assert_error(response, 409, "invalid_transition")
+        session.refresh_from_db()
+        assert session.status == status, "a refused transition changes nothing"
 
 
 @pytest.mark.parametrize("slash", ["", "/"])
