@@ -1,16 +1,6 @@
 // The countdown, on the server's clock: offset = server_now − Date.now() at receipt, so a laptop
 // whose clock is wrong still shows the right time left.
 
-export function formatRemaining(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = total % 60;
-  const mm = String(minutes).padStart(hours ? 2 : 1, "0");
-  const ss = String(seconds).padStart(2, "0");
-  return hours ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
 export class Countdown {
   /** warnings: thresholds in seconds (e.g. the last 10 and 5 minutes); onWarning gets the smallest one crossed. */
   constructor({ onTick, onWarning, onZero, warnings = [] }) {

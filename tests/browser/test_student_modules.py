@@ -1,6 +1,7 @@
 """The test page's JavaScript modules, exercised one by one in Chromium (no server: the files are served
-from static/student/ through a route): the outbox, the merge of server state with pending events,
-highlight offsets, the reconnect backoff and the countdown on the server's clock."""
+from static/student/ and static/common/ through a route): the outbox, the merge of server state with
+pending events, highlight offsets, the shared socket's reconnect backoff and the countdown on the server's
+clock."""
 
 from pathlib import Path
 
@@ -8,20 +9,21 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-STATIC = Path(__file__).resolve().parents[2] / "static" / "student"
+STATIC = Path(__file__).resolve().parents[2] / "static"
+SERVED = ("student", "common")
 ORIGIN = "http://student.test"
 
 
 @pytest.fixture
 def modules(page):
-    """A blank page on a made-up origin that serves static/student/*.js as ES modules."""
+    """A blank page on a made-up origin that serves static/student/*.js and static/common/*.js as ES modules."""
 
     def serve(route):
-        name = route.request.url.removeprefix(f"{ORIGIN}/static/student/")
+        folder, _, name = route.request.url.removeprefix(f"{ORIGIN}/static/").partition("/")
         if route.request.url == f"{ORIGIN}/":
             route.fulfill(status=200, content_type="text/html", body="<!doctype html><div id='p'></div>")
-        elif "/" not in name and (STATIC / name).is_file():
-            route.fulfill(status=200, content_type="text/javascript", body=(STATIC / name).read_text())
+        elif folder in SERVED and "/" not in name and (STATIC / folder / name).is_file():
+            route.fulfill(status=200, content_type="text/javascript", body=(STATIC / folder / name).read_text())
         else:
             route.fulfill(status=404, body="")
 
@@ -31,14 +33,16 @@ def modules(page):
 
 
 def run(page, body: str):
-    """Run an async function body with the modules imported as `outbox`, `state`, `hl`, `socket`, `timer`."""
+    """Run an async function body with the modules imported as `outbox`, `state`, `hl`, `timer` (the
+    student's) and `socket`, `format` (the shared ones)."""
     return page.evaluate(
         """async (body) => {
-            const load = (name) => import(`/static/student/${name}.js`);
-            const [outbox, state, hl, socket, timer] = await Promise.all(
-                ["outbox", "state", "highlights", "socket", "timer"].map(load));
-            return await new Function("outbox", "state", "hl", "socket", "timer",
-                `return (async () => { ${body} })();`)(outbox, state, hl, socket, timer);
+            const load = (path) => import(`/static/${path}.js`);
+            const [outbox, state, hl, socket, timer, format] = await Promise.all(
+                ["student/outbox", "student/state", "student/highlights", "common/socket", "student/timer",
+                 "common/format"].map(load));
+            return await new Function("outbox", "state", "hl", "socket", "timer", "format",
+                `return (async () => { ${body} })();`)(outbox, state, hl, socket, timer, format);
         }""",
         body,
     )
@@ -188,11 +192,118 @@ def test_the_countdown_runs_on_the_server_s_clock(modules):
         c.tick(); c.tick();
         c.sync(new Date(serverNow.getTime() - 1000).toISOString(), null);
         c.tick(); c.tick();
-        return {remaining, warnings, zero: zero.length, formats: [timer.formatRemaining(3725000),
-                timer.formatRemaining(59001), timer.formatRemaining(-5)]};
+        return {remaining, warnings, zero: zero.length, formats: [format.formatRemaining(3725000),
+                format.formatRemaining(59001), format.formatRemaining(-5)]};
         """,
     )
     assert 239_000 < result["remaining"] <= 240_000
     assert result["warnings"] == [300]  # both thresholds crossed at once: the nearer one is announced, once
     assert result["zero"] == 1
     assert result["formats"] == ["1:02:05", "1:00", "0:00"]
+
+
+def test_each_page_s_socket_keeps_its_own_timings(modules):
+    result = run(
+        modules,
+        """
+        const student = new socket.LiveSocket("ws://x/ws", {},
+            {heartbeatMs: 10000, silenceLimitMs: 25000, backoffBaseMs: 500, backoffCapMs: 10000});
+        const teacher = new socket.LiveSocket("ws://x/ws", {},
+            {heartbeatMs: 15000, silenceLimitMs: 40000, backoffBaseMs: 500, backoffCapMs: 5000});
+        const delays = (s) => [0, 1, 2, 3, 4, 5, 10].map((n) => s.backoffDelay(n, () => 1));
+        const timings = (s) => [s.heartbeatMs, s.silenceLimitMs];
+        return {student: delays(student), teacher: delays(teacher),
+                studentTimings: timings(student), teacherTimings: timings(teacher),
+                defaults: timings(new socket.LiveSocket("ws://x/ws", {}))};
+        """,
+    )
+    assert result["student"] == [500, 1000, 2000, 4000, 8000, 10000, 10000]
+    assert result["teacher"] == [500, 1000, 2000, 4000, 5000, 5000, 5000]
+    assert result["studentTimings"] == result["defaults"] == [10000, 25000]
+    assert result["teacherTimings"] == [15000, 40000]
+
+
+def test_the_socket_reconnects_after_a_drop_waits_for_the_network_and_stops_when_told(modules):
+    """One shared socket for both pages, against a fake WebSocket and a fake network: a fresh URL (the
+    teacher's ticket) for every attempt, a drop backs off and reconnects, going offline abandons the socket
+    and waits for the "online" event, a silent server counts as a drop, and a failing URL can stop it."""
+    result = run(
+        modules,
+        """
+        const made = [];
+        class FakeSocket {
+            static OPEN = 1;
+            constructor(url) { this.url = url; this.readyState = 0; this.sent = []; made.push(this); }
+            send(data) { this.sent.push(JSON.parse(data).type); }
+            close(code, reason) { this.closed = [code ?? null, reason ?? null]; this.readyState = 3; }
+            open() { this.readyState = 1; this.onopen?.(); }
+        }
+        globalThis.WebSocket = FakeSocket;
+        let online = true;
+        Object.defineProperty(navigator, "onLine", {get: () => online, configurable: true});
+        const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+        const log = [];
+        const handlers = {
+            onConnecting: ({attempts}) => log.push(`connecting ${attempts}`),
+            onOpen: () => log.push("open"),
+            onMessage: (message) => log.push(`message ${message.type}`),
+            onClose: ({attempts}) => log.push(`close ${attempts}`),
+            onRetry: ({delayMs, attempts}) => log.push(`retry ${attempts} ${delayMs >= 10 && delayMs <= 20}`),
+            onStateChange: (state) => log.push(`state ${state}`),
+        };
+        let tickets = 0;
+        const s = new socket.LiveSocket(async () => `ws://x/ws?ticket=${++tickets}`, handlers,
+                                        {heartbeatMs: 30, silenceLimitMs: 80, backoffBaseMs: 20, backoffCapMs: 40});
+        const steps = {};
+        s.start();
+        await sleep(0);
+        made[0].open();
+        made[0].onmessage({data: JSON.stringify({type: "pong"})});
+        made[0].onmessage({data: "not json"});
+        steps.opened = [...log.splice(0)];
+        s.drop();
+        steps.dropped = [...log.splice(0)];
+        await sleep(60);
+        steps.reconnecting = [...log.splice(0)];
+        online = false;
+        dispatchEvent(new Event("offline"));
+        await sleep(100);
+        steps.offline = [...log.splice(0)];
+        const whileOffline = made.length;
+        online = true;
+        dispatchEvent(new Event("online"));
+        await sleep(0);
+        made[2].open();
+        await sleep(250);  // no message from the server: heartbeats, then it counts as dead
+        steps.silent = [...log.splice(0)];
+        s.stop(1000, "bye");
+        const afterStop = made.length;
+        await sleep(100);
+
+        const failing = [];
+        const t = new socket.LiveSocket(async () => { throw new Error("signed out"); }, {
+            onUrlError: (error) => { failing.push(error.message); t.stop(); },
+            onRetry: () => failing.push("retry"),
+        });
+        t.start();
+        await sleep(50);
+        return {steps, urls: made.map((m) => m.url), closed: made.map((m) => m.closed ?? null),
+                whileOffline, afterStop, stillStopped: made.length === afterStop, heartbeats: made[2].sent,
+                failing, failingState: t.state};
+        """,
+    )
+    steps = result["steps"]
+    assert steps["opened"] == ["connecting 0", "state online", "open", "message pong"]
+    assert steps["dropped"] == ["state reconnecting", "close 0", "retry 1 true"]
+    assert steps["reconnecting"] == ["connecting 1"]
+    assert steps["offline"] == ["state offline", "close 1"]  # abandoned at once; no retry while offline
+    assert result["whileOffline"] == 2
+    assert steps["silent"] == [
+        "state reconnecting", "connecting 0", "state online", "open",  # back online: at once, backoff reset
+        "state reconnecting", "close 0", "retry 1 true", "connecting 1",  # the server went quiet
+    ]  # fmt: skip
+    assert result["heartbeats"] and set(result["heartbeats"]) == {"heartbeat"}
+    assert result["urls"][:3] == ["ws://x/ws?ticket=1", "ws://x/ws?ticket=2", "ws://x/ws?ticket=3"]
+    assert result["closed"][:3] == [[4003, "dropped"], [4002, "offline"], [4001, "silent"]]
+    assert result["stillStopped"]
+    assert result["failing"] == ["signed out"] and result["failingState"] == "offline"

@@ -1,4 +1,4 @@
-// The REST API from the teacher's pages: the logged-in session cookie plus Django's CSRF header.
+// The REST API from the pages: the logged-in session cookie plus, for writes, Django's CSRF header.
 
 export class ApiError extends Error {
   constructor(status, body) {

@@ -1,0 +1,226 @@
+// The student's work on the paper: answers (text answers committed after a pause, or on leaving the box),
+// flags for review and highlights in the passages. Each change shows at once and is queued for the server.
+
+import { queue, flush, outbox } from "./connection.js";
+import { $, $$, acceptingInput, page, passageById, questionById, questionEl, questions } from "./context.js";
+import { renderPassage, selectionOffsets, utf16ToCodePoints } from "./highlights.js";
+import { renderNavigator, setCurrent } from "./navigator.js";
+import { announce } from "./screens.js";
+
+const TEXT_DEBOUNCE_MS = 600;
+const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+
+export function rememberCommitted() {
+  page.committed = new Map();
+  for (const q of questions()) page.committed.set(String(q.id), page.state.answers.get(String(q.id)) ?? "");
+}
+
+export function isAnswered(id) {
+  const answer = page.state.answers.get(String(id));
+  return typeof answer === "string" && answer.trim() !== "";
+}
+
+function answer(id, value) {
+  const key = String(id);
+  if (value.trim() === "") page.state.answers.delete(key);
+  else page.state.answers.set(key, value);
+  renderNavigator();
+}
+
+function commitAnswer(id, value) {
+  const key = String(id);
+  clearTimeout(page.textTimers.get(key));
+  page.textTimers.delete(key);
+  if (!acceptingInput() && page.phase !== "timeup") return;
+  if ((page.committed.get(key) ?? "") === value) return;
+  page.committed.set(key, value);
+  const q = questionById(id);
+  queue("answer_submitted", { question_id: q ? q.id : id, answer: value });
+}
+
+/** Send what is typed in text answers now, without waiting for the pause. */
+export function commitTextInputs() {
+  for (const key of [...page.textTimers.keys()]) {
+    const input = document.getElementById(`answer-${key}`);
+    if (input) commitAnswer(key, input.value);
+  }
+}
+
+function countWords(value) {
+  const trimmed = value.trim();
+  return trimmed ? trimmed.split(/\s+/).length : 0;
+}
+
+function checkWordLimit(input) {
+  const limit = Number(input.dataset.wordLimit || 0);
+  const note = document.getElementById(`over-limit-${input.dataset.questionId}`);
+  if (!note) return;
+  const words = countWords(input.value);
+  const over = limit > 0 && words > limit;
+  note.hidden = !over;
+  note.textContent = over
+    ? `You have written ${words} words. The answer must be no more than ${NUMBER_WORDS[limit] || limit} ${limit === 1 ? "word" : "words"}.`
+    : "";
+}
+
+function toggleFlag(id) {
+  if (!acceptingInput()) return;
+  const key = String(id);
+  const flagged = !page.state.flags.has(key);
+  if (flagged) page.state.flags.add(key);
+  else page.state.flags.delete(key);
+  renderFlags();
+  renderNavigator();
+  const q = questionById(id);
+  queue("question_flagged", { question_id: q ? q.id : id, flagged });
+  announce(`Question ${q ? q.number : ""} ${flagged ? "flagged for review" : "no longer flagged"}.`);
+}
+
+function highlightSelection(passageEl) {
+  if (!acceptingInput() || !passageEl) return false;
+  const selection = window.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return false;
+  const passage = passageById(passageEl.dataset.passageId);
+  const offsets = selectionOffsets(passageEl, selection.getRangeAt(0));
+  if (!passage || !offsets) return false;
+  const text = passage.text;
+  const data = {
+    passage_id: passage.id,
+    text: text.slice(offsets.start, offsets.end),
+    position_start: utf16ToCodePoints(text, offsets.start),
+    position_end: utf16ToCodePoints(text, offsets.end),
+  };
+  const entry = outbox.add("text_highlighted", data);
+  page.state.highlights.push({
+    key: `e:${entry.event_id}`,
+    id: null,
+    eventId: entry.event_id,
+    passageId: String(passage.id),
+    text: data.text,
+    start: data.position_start,
+    end: data.position_end,
+    pending: true,
+  });
+  selection.removeAllRanges();
+  renderHighlights(passage.id);
+  flush();
+  return true;
+}
+
+function removeHighlight(key) {
+  if (!acceptingInput()) return;
+  const highlight = page.state.highlights.find((h) => h.key === key);
+  if (!highlight) return;
+  page.state.highlights = page.state.highlights.filter((h) => h !== highlight);
+  renderHighlights(highlight.passageId);
+  if (highlight.id != null) queue("highlight_removed", { highlight_id: highlight.id });
+  else queue("highlight_removed", { ref: highlight.eventId });
+  announce("Highlight removed.");
+}
+
+// ------------------------------------------------------------------ rendering
+
+export function renderAnswers() {
+  for (const q of questions()) {
+    const value = page.state.answers.get(String(q.id)) ?? "";
+    const el = questionEl(q.id);
+    if (!el) continue;
+    const text = $(".text-answer", el);
+    if (text) {
+      if (document.activeElement !== text || !page.textTimers.has(String(q.id))) text.value = value;
+      checkWordLimit(text);
+    } else {
+      for (const radio of $$('input[type="radio"]', el)) radio.checked = radio.value === value;
+    }
+  }
+}
+
+export function renderFlags() {
+  for (const button of $$(".flag-button")) {
+    const flagged = page.state.flags.has(String(button.dataset.questionId));
+    button.setAttribute("aria-pressed", String(flagged));
+    questionEl(button.dataset.questionId)?.classList.toggle("flagged", flagged);
+  }
+}
+
+export function renderHighlights(passageId) {
+  const passage = passageById(passageId);
+  const el = passage && document.getElementById(`passage-text-${passage.id}`);
+  if (!el) return;
+  renderPassage(
+    el,
+    passage.text,
+    page.state.highlights.filter((h) => h.passageId === String(passage.id)),
+  );
+}
+
+// ------------------------------------------------------------------ wiring
+
+export function bindAnswerSheet() {
+  const sheet = $("#answer-sheet");
+  sheet.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!input.dataset || !input.dataset.questionId) return;
+    if (!acceptingInput()) {
+      renderAnswers();
+      return;
+    }
+    answer(input.dataset.questionId, input.value);
+    commitAnswer(input.dataset.questionId, input.value);
+  });
+  sheet.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.classList.contains("text-answer") || !acceptingInput()) return;
+    const key = String(input.dataset.questionId);
+    answer(key, input.value);
+    checkWordLimit(input);
+    clearTimeout(page.textTimers.get(key));
+    page.textTimers.set(
+      key,
+      setTimeout(() => commitAnswer(key, input.value), TEXT_DEBOUNCE_MS),
+    );
+  });
+  sheet.addEventListener("focusout", (event) => {
+    const input = event.target;
+    if (input.classList && input.classList.contains("text-answer") && page.textTimers.has(String(input.dataset.questionId))) {
+      commitAnswer(input.dataset.questionId, input.value);
+    }
+  });
+  sheet.addEventListener("focusin", (event) => {
+    const question = event.target.closest(".question");
+    if (question) setCurrent(question.dataset.questionId, { send: true });
+  });
+  sheet.addEventListener("click", (event) => {
+    const flag = event.target.closest(".flag-button");
+    if (flag) toggleFlag(flag.dataset.questionId);
+    const mark = event.target.closest(".passage-text mark");
+    if (mark && !page.justHighlighted) removeHighlight(mark.dataset.key);
+  });
+  sheet.addEventListener("keydown", (event) => {
+    const mark = event.target.closest && event.target.closest(".passage-text mark");
+    if (mark && ["Enter", " ", "Delete", "Backspace"].includes(event.key)) {
+      event.preventDefault();
+      removeHighlight(mark.dataset.key);
+    }
+  });
+  for (const button of $$(".hl-button")) {
+    button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+    button.addEventListener("click", () => {
+      if (!highlightSelection(document.getElementById(`passage-text-${button.dataset.passageId}`))) {
+        announce("Select some words in the passage first.");
+      }
+    });
+  }
+  document.addEventListener("mouseup", () => {
+    const el = $(".part:not([hidden]) .passage-text");
+    const selection = window.getSelection();
+    if (!el || !selection || selection.isCollapsed || selection.rangeCount === 0) return;
+    if (!selection.getRangeAt(0).intersectsNode(el)) return;
+    if (highlightSelection(el)) {
+      page.justHighlighted = true;
+      setTimeout(() => {
+        page.justHighlighted = false;
+      }, 0);
+    }
+  });
+}

@@ -1,0 +1,234 @@
+// The live monitor's board on screen: the status badge and counts, the countdown, one card per student
+// and the event feed. DOM writes are batched into one animation frame, and only the cards that changed
+// are touched; a card writes a value only when it differs from the one it shows.
+
+import { formatClockTime } from "../common/format.js";
+import {
+  controlHint,
+  countdownState,
+  key,
+  lastHighlight,
+  orderedStudents,
+  positionText,
+  statusText,
+  statusTitle,
+} from "./board.js";
+
+const FEED_LIMIT = 150;
+const $ = (selector, root = document) => root.querySelector(selector);
+
+/**
+ * board: the state from board.js; statusLabels: status → what the badge says; timelineUrl: with "{id}"
+ * for the attempt; onHeader(board): redraw whatever else follows the session (the controls).
+ */
+export function createBoardView({ board, statusLabels, questionCount, timelineUrl, onHeader }) {
+  const boardEl = document.getElementById("board");
+  const cardTemplate = document.getElementById("card-template");
+  const countdown = document.getElementById("countdown");
+  const cards = new Map(); // String(student_id) -> {root, parts, last}
+  const dirty = new Set();
+  const pendingFeed = [];
+  let frameRequested = false;
+  let orderDirty = true;
+  let headerDirty = true;
+
+  function requestFrame() {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(flush);
+  }
+
+  function createCard(student) {
+    const root = cardTemplate.content.firstElementChild.cloneNode(true);
+    root.dataset.studentId = key(student.id);
+    const parts = {
+      dot: $(".dot", root),
+      name: $(".name", root),
+      status: $(".attempt-status", root),
+      bar: $(".bar", root),
+      fill: $(".fill", root),
+      answered: $(".answered", root),
+      position: $(".position", root),
+      flagged: $(".flagged", root),
+      violations: $(".violations", root),
+      highlight: $(".highlight", root),
+    };
+    parts.bar.setAttribute("aria-valuemax", String(questionCount));
+    root.addEventListener("animationend", () => root.classList.remove("flash"));
+    const card = { root, parts, last: {} };
+    cards.set(key(student.id), card);
+    return card;
+  }
+
+  /** Write a value only when it changed, so an event touches only what it changed. */
+  function put(card, field, value, write) {
+    if (card.last[field] === value) return;
+    card.last[field] = value;
+    write(value);
+  }
+
+  function renderCard(student) {
+    const card = cards.get(key(student.id)) || createCard(student);
+    const { parts, root } = card;
+    put(card, "connected", student.connected, (connected) => {
+      parts.dot.dataset.state = connected ? "connected" : "disconnected";
+      parts.dot.setAttribute("aria-label", connected ? "connected" : "disconnected");
+      parts.dot.title = connected ? "Connected" : "Disconnected";
+      root.classList.toggle("offline", !connected);
+    });
+    put(card, "name", student.name, (name) => {
+      parts.name.textContent = name;
+    });
+    put(card, "attempt", student.attemptId, (attemptId) => {
+      if (attemptId === null || attemptId === undefined) {
+        parts.name.removeAttribute("href");
+        parts.name.title = "No attempt yet";
+      } else {
+        parts.name.href = timelineUrl.replace("{id}", encodeURIComponent(attemptId));
+        parts.name.title = "Open this student's timeline";
+      }
+    });
+    put(card, "status", statusText(student, questionCount), (text) => {
+      parts.status.textContent = text;
+      parts.status.title = statusTitle(student, questionCount);
+    });
+    put(card, "attemptStatus", student.attemptStatus || "NONE", (value) => {
+      root.dataset.attemptStatus = value;
+    });
+    put(card, "answered", student.answered, (answered) => {
+      const total = questionCount || 1;
+      parts.answered.textContent = `${answered}/${questionCount}`;
+      parts.fill.style.width = `${Math.min(100, (100 * answered) / total)}%`;
+      parts.bar.setAttribute("aria-valuenow", String(answered));
+      parts.bar.setAttribute("aria-label", `${answered} of ${questionCount} answered`);
+    });
+    put(card, "position", positionText(student), (text) => {
+      parts.position.textContent = text;
+    });
+    put(card, "flagged", student.flagged.size, (count) => {
+      parts.flagged.textContent = String(count);
+      parts.flagged.classList.toggle("some", count > 0);
+    });
+    put(card, "violations", student.violations, (count) => {
+      parts.violations.textContent = String(count);
+      parts.violations.classList.toggle("some", count > 0);
+    });
+    if (student.flash) {
+      student.flash = false;
+      root.classList.remove("flash");
+      void root.offsetWidth; // restart the animation
+      root.classList.add("flash");
+    }
+    put(card, "highlight", lastHighlight(student), (text) => {
+      parts.highlight.replaceChildren();
+      if (text === null) {
+        const none = document.createElement("span");
+        none.className = "muted";
+        none.textContent = "No highlight";
+        parts.highlight.append(none);
+      } else {
+        const quote = document.createElement("q");
+        quote.textContent = text.length > 80 ? `${text.slice(0, 79)}…` : text;
+        quote.title = text;
+        parts.highlight.append(quote);
+      }
+    });
+    return card;
+  }
+
+  function orderBoard() {
+    const wanted = orderedStudents(board).map((student) => renderCard(student).root);
+    for (const [id, card] of cards) {
+      if (!board.students.has(id)) {
+        card.root.remove();
+        cards.delete(id);
+      }
+    }
+    const current = [...boardEl.children];
+    if (current.length !== wanted.length || current.some((node, i) => node !== wanted[i])) {
+      boardEl.replaceChildren(...wanted);
+    }
+    document.getElementById("board-empty").hidden = wanted.length > 0;
+  }
+
+  function renderHeader() {
+    const status = board.session.status;
+    const badge = document.getElementById("session-status");
+    badge.textContent = statusLabels[status] || status;
+    badge.dataset.status = status;
+    badge.className = `badge status-${String(status).toLowerCase()}`;
+    for (const [name, value] of Object.entries(board.counts)) {
+      const id = name === "violations_total" ? "count-violations" : `count-${name}`;
+      document.getElementById(id).textContent = value === null || value === undefined ? "–" : String(value);
+    }
+    onHeader?.(board);
+    const hint = document.getElementById("control-hint");
+    hint.textContent = controlHint(board);
+    tick();
+  }
+
+  function flush() {
+    frameRequested = false;
+    if (orderDirty) {
+      orderDirty = false;
+      orderBoard();
+    }
+    for (const id of dirty) {
+      const student = board.students.get(id);
+      if (student) renderCard(student);
+    }
+    dirty.clear();
+    if (headerDirty) {
+      headerDirty = false;
+      renderHeader();
+    }
+    if (pendingFeed.length) {
+      const feedEl = document.getElementById("feed");
+      const fragment = document.createDocumentFragment();
+      for (const item of pendingFeed.splice(0).reverse()) fragment.append(item);
+      feedEl.prepend(fragment);
+      while (feedEl.children.length > FEED_LIMIT) feedEl.lastElementChild.remove();
+    }
+  }
+
+  function feedItem({ kind, text, studentId = null, timestamp = null, minor = false }) {
+    const item = document.createElement("li");
+    item.className = `feed-item kind-${kind}${minor ? " minor" : ""}`;
+    item.dataset.kind = kind;
+    if (studentId !== null) item.dataset.studentId = key(studentId);
+    const time = document.createElement("time");
+    const moment = timestamp ? new Date(timestamp) : new Date(Date.now() + board.clockOffsetMs);
+    time.dateTime = moment.toISOString();
+    time.textContent = formatClockTime(moment);
+    const body = document.createElement("span");
+    body.textContent = text;
+    item.append(time, " ", body);
+    pendingFeed.push(item);
+    // A hidden tab runs no animation frames: keep only what the feed could show.
+    if (pendingFeed.length > FEED_LIMIT) pendingFeed.splice(0, pendingFeed.length - FEED_LIMIT);
+  }
+
+  /** The countdown, on the server's clock. */
+  function tick() {
+    const { text, level } = countdownState(board);
+    if (countdown.textContent !== text) countdown.textContent = text;
+    if ((countdown.dataset.level || "") !== level) countdown.dataset.level = level;
+  }
+  setInterval(tick, 250);
+
+  return {
+    /** Draw what a change from board.js touched, in the next animation frame. */
+    apply(changes) {
+      for (const id of changes.students) dirty.add(id);
+      if (changes.order) orderDirty = true;
+      if (changes.header) headerDirty = true;
+      for (const entry of changes.feed) feedItem(entry);
+      if (changes.students.size || changes.order || changes.header || changes.feed.length) requestFrame();
+    },
+    /** Redraw the header (and the controls) in the next frame: the busy state changed, say. */
+    markHeader() {
+      headerDirty = true;
+      requestFrame();
+    },
+  };
+}
