@@ -97,13 +97,18 @@ def _publish_status(session: Session) -> None:
     publish_on_commit(session.pk, "session_status_changed", status=session.status)
 
 
-@transaction.atomic
-def session_open_waiting_room(*, session: Session | int) -> Session:
-    session = _transition(session, SessionStatus.WAITING_FOR_STUDENTS)
+def _move(session: Session | int, to: str, *, announce: str) -> Session:
+    """A transition that changes the status alone: saved, announced with `announce`, then the status."""
+    session = _transition(session, to)
     session.save(update_fields=["status", "updated_at"])
-    publish_on_commit(session.pk, "waiting_room_opened")
+    publish_on_commit(session.pk, announce)
     _publish_status(session)
     return session
+
+
+@transaction.atomic
+def session_open_waiting_room(*, session: Session | int) -> Session:
+    return _move(session, SessionStatus.WAITING_FOR_STUDENTS, announce="waiting_room_opened")
 
 
 @transaction.atomic
@@ -179,11 +184,7 @@ def sessions_due_ids() -> list[int]:
 
 @transaction.atomic
 def session_cancel(*, session: Session | int) -> Session:
-    session = _transition(session, SessionStatus.CANCELLED)
-    session.save(update_fields=["status", "updated_at"])
-    publish_on_commit(session.pk, "session_cancelled")
-    _publish_status(session)
-    return session
+    return _move(session, SessionStatus.CANCELLED, announce="session_cancelled")
 
 
 @transaction.atomic

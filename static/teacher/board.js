@@ -104,8 +104,20 @@ function applyLifecycle(board, message, replay, changes) {
   changes.header = true;
 }
 
+function presenceChanged(board, message, replay, changes, { connected, kind, verb }) {
+  const student = studentFor(board, changes, message.student_id, message.student_name);
+  student.connected = connected;
+  if (message.connected_count !== undefined) board.counts.connected = message.connected_count;
+  touch(changes, student);
+  changes.header = true;
+  if (!replay) {
+    feed(changes, kind, `${student.name} ${verb}.`, { studentId: student.id, timestamp: message.timestamp });
+  }
+}
+
 // Each handler: (board, message, replay, changes). A replayed event (one already seen, applied again on
 // top of a newer snapshot) changes the state only: no feed line, no flash, no reload.
+
 const HANDLERS = {
   connected(board, message) {
     if (message.server_now) syncClock(board, message.server_now);
@@ -159,24 +171,10 @@ const HANDLERS = {
     changes.header = true;
   },
   participant_joined(board, message, replay, changes) {
-    const student = studentFor(board, changes, message.student_id, message.student_name);
-    student.connected = true;
-    if (message.connected_count !== undefined) board.counts.connected = message.connected_count;
-    touch(changes, student);
-    changes.header = true;
-    if (!replay) {
-      feed(changes, "joined", `${student.name} connected.`, { studentId: student.id, timestamp: message.timestamp });
-    }
+    presenceChanged(board, message, replay, changes, { connected: true, kind: "joined", verb: "connected" });
   },
   participant_disconnected(board, message, replay, changes) {
-    const student = studentFor(board, changes, message.student_id, message.student_name);
-    student.connected = false;
-    if (message.connected_count !== undefined) board.counts.connected = message.connected_count;
-    touch(changes, student);
-    changes.header = true;
-    if (!replay) {
-      feed(changes, "left", `${student.name} disconnected.`, { studentId: student.id, timestamp: message.timestamp });
-    }
+    presenceChanged(board, message, replay, changes, { connected: false, kind: "left", verb: "disconnected" });
   },
   answer_submitted(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);

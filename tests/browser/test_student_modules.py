@@ -3,33 +3,21 @@ from static/student/ and static/common/ through a route): the outbox, the merge 
 pending events, highlight offsets, the shared socket's reconnect backoff and the countdown on the server's
 clock."""
 
-from pathlib import Path
-
 import pytest
+
+from tests.browser.static_modules import serve_static_modules
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
-SERVED = ("student", "common")
 ORIGIN = "http://student.test"
 
 
 @pytest.fixture
 def modules(page):
     """A blank page on a made-up origin that serves static/student/*.js and static/common/*.js as ES modules."""
-
-    def serve(route):
-        folder, _, name = route.request.url.removeprefix(f"{ORIGIN}/static/").partition("/")
-        if route.request.url == f"{ORIGIN}/":
-            route.fulfill(status=200, content_type="text/html", body="<!doctype html><div id='p'></div>")
-        elif folder in SERVED and "/" not in name and (STATIC / folder / name).is_file():
-            route.fulfill(status=200, content_type="text/javascript", body=(STATIC / folder / name).read_text())
-        else:
-            route.fulfill(status=404, body="")
-
-    page.route(f"{ORIGIN}/**", serve)
-    page.goto(f"{ORIGIN}/")
-    return page
+    return serve_static_modules(
+        page, origin=ORIGIN, folders=("student", "common"), body="<!doctype html><div id='p'></div>"
+    )
 
 
 def run(page, body: str):

@@ -3,14 +3,12 @@ DOM: the module is served from static/teacher/ and static/common/ through a rout
 server events change the cards and the feed, events received while a snapshot loads are replayed on top
 of it, and the countdown and hints read as a teacher would read them."""
 
-from pathlib import Path
-
 import pytest
+
+from tests.browser.static_modules import serve_static_modules
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
-SERVED = ("teacher", "common")
 ORIGIN = "http://teacher.test"
 
 # Two students on a paper of four questions (ids 11..14, numbers 1..4); Amira is working, Ben has not come.
@@ -56,19 +54,7 @@ const loaded = () => {
 @pytest.fixture
 def modules(page):
     """A blank page on a made-up origin that serves static/teacher/*.js and static/common/*.js as ES modules."""
-
-    def serve(route):
-        folder, _, name = route.request.url.removeprefix(f"{ORIGIN}/static/").partition("/")
-        if route.request.url == f"{ORIGIN}/":
-            route.fulfill(status=200, content_type="text/html", body="<!doctype html>")
-        elif folder in SERVED and "/" not in name and (STATIC / folder / name).is_file():
-            route.fulfill(status=200, content_type="text/javascript", body=(STATIC / folder / name).read_text())
-        else:
-            route.fulfill(status=404, body="")
-
-    page.route(f"{ORIGIN}/**", serve)
-    page.goto(f"{ORIGIN}/")
-    return page
+    return serve_static_modules(page, origin=ORIGIN, folders=("teacher", "common"))
 
 
 def run(page, body: str):
