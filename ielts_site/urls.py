@@ -17,5 +17,5 @@ urlpatterns = [
     path("api/v1/", include("ielts_site.api_urls")),
     path("", include("accounts.page_urls")),
     path("", include("attempts.page_urls")),
-    path("", include("monitoring.page_urls")),
+    path("", include("monitoring.urls")),
 ]

@@ -270,6 +270,12 @@ def test_removing_someone_not_enrolled_says_so(teacher, school_class, make_user)
     assert "The student is not enrolled in this class." in response.content.decode()
 
 
+def test_a_post_with_an_unknown_action_shows_the_page_with_a_message(teacher, school_class):
+    response = client_for(teacher).post(reverse("teacher-class", args=[school_class.pk]), {"action": "bogus"})
+    assert response.status_code == 400
+    assert "Unknown action." in response.content.decode()
+
+
 # ---------------------------------------------------------------- live monitor
 
 

@@ -1,0 +1,47 @@
+"""The class page's forms: a new session, and a pasted list of usernames to enrol."""
+
+import re
+from datetime import timedelta
+
+from django import forms
+
+from exams.models import Test
+
+MAX_PASTED_USERNAMES = 200
+
+
+class SessionCreateForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    test = forms.ModelChoiceField(queryset=Test.objects.order_by("title", "id"), empty_label="Choose a paper…")
+    scheduled_at = forms.DateTimeField(
+        label="Scheduled for",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset()).
+    tz_offset = forms.IntegerField(required=False, min_value=-900, max_value=900, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        moment = cleaned.get("scheduled_at")
+        offset = cleaned.get("tz_offset")
+        if moment is not None and offset is not None:
+            # The field read the wall time as UTC; shift it by the browser's offset.
+            cleaned["scheduled_at"] = moment + timedelta(minutes=offset)
+        return cleaned
+
+
+class UsernameListForm(forms.Form):
+    usernames = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "one username per line, or separated by commas"}),
+        label="Paste usernames",
+    )
+
+    def clean_usernames(self):
+        names = [name for name in re.split(r"[\s,;]+", self.cleaned_data["usernames"]) if name]
+        unique = list(dict.fromkeys(names))
+        if not unique:
+            raise forms.ValidationError("Paste at least one username.")
+        if len(unique) > MAX_PASTED_USERNAMES:
+            raise forms.ValidationError(f"Paste at most {MAX_PASTED_USERNAMES} usernames at a time.")
+        return unique

@@ -1,0 +1,43 @@
+"""The live monitor's page: the shell the monitor's script fills from the REST API and the session's socket.
+
+Its configuration (ids, API and socket paths, the paper's outline, the teacher's actions and the status
+labels) goes to the script as JSON in the page, never a token in a URL.
+"""
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from monitoring.access import staff_required, visible_session
+from monitoring.selectors import paper_outline
+from sessions_app.models import SessionStatus
+from sessions_app.services import SESSION_ACTIONS
+
+
+@require_GET
+@staff_required
+def live(request, session_id):
+    """One session's live monitor, for its class's teachers and admins."""
+    session = visible_session(request.user, session_id)
+    outline = paper_outline(session.test)
+    config = {
+        "sessionId": session.pk,
+        "apiBase": f"/api/v1/sessions/{session.pk}",
+        "wsPath": f"/api/v1/sessions/{session.pk}/ws",
+        "attemptApiBase": "/api/v1/attempts/",
+        "timelineUrl": reverse("teacher-timeline", args=[0]).replace("/0/", "/{id}/"),
+        "resultsUrl": reverse("teacher-results", args=[session.pk]),
+        "passageCount": outline["passage_count"],
+        "questionCount": outline["question_count"],
+        "questionNumbers": outline["question_numbers"],
+        "actions": {
+            action.slug: {"allowed": action.allowed_from, "label": action.label, "done": action.done}
+            for action in SESSION_ACTIONS
+        },
+        "statusLabels": dict(SessionStatus.choices),
+    }
+    return render(
+        request,
+        "teacher/live.html",
+        {"session": session, "config": config, "school_class": session.school_class},
+    )

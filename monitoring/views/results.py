@@ -1,0 +1,87 @@
+"""A completed session's results: the page (figures, SVG charts, a row per student, violations by type) and
+the same rows as a CSV for a spreadsheet. Before completion the page says so and the CSV is a 409."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from monitoring.access import staff_required, visible_session
+from monitoring.charts import band_distribution_svg, facility_level, facility_svg
+from monitoring.selectors import session_results, violations_by_type
+from sessions_app.models import SessionStatus
+
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = [
+    ("student_id", "Student ID"),
+    ("username", "Username"),
+    ("student_name", "Name"),
+    ("status", "Attempt status"),
+    ("answered", "Answered"),
+    ("correct", "Correct"),
+    ("score", "Score"),
+    ("out_of", "Out of"),
+    ("band", "Band"),
+    ("violations", "Violations"),
+    ("highlights", "Highlights"),
+]
+
+
+@require_GET
+@staff_required
+def results(request, session_id):
+    """The results page: figures, band and facility charts, a row per student with a link to their timeline."""
+    session = visible_session(request.user, session_id)
+    context = {"session": session, "school_class": session.school_class}
+    if session.status != SessionStatus.COMPLETED:
+        return render(request, "teacher/results.html", context)
+    data = session_results(session)
+    for question in data["questions"]:
+        question["percent"] = round(float(question["facility"]) * 100)
+        question["level"] = facility_level(float(question["facility"]))
+    context.update(
+        data,
+        band_chart=band_distribution_svg(s["band"] for s in data["students"] if s["band"] is not None),
+        facility_chart=facility_svg(data["questions"]),
+        violations_by_type=violations_by_type(session),
+    )
+    return render(request, "teacher/results.html", context)
+
+
+def _csv_cell(value) -> str:
+    """Text a spreadsheet shows as text: a cell that would start a formula gets a leading quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+@require_GET
+@staff_required
+def results_csv(request, session_id):
+    """The students' rows as a UTF-8 CSV (with a BOM, so spreadsheets read the accents), one row per student."""
+    session = visible_session(request.user, session_id)
+    if session.status != SessionStatus.COMPLETED:
+        return HttpResponse(
+            "Results can be exported once the session is completed.\n",
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    data = session_results(session)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for student in data["students"]:
+        row = {**student, "out_of": data["question_count"]}
+        if row.get("band") is not None:
+            row["band"] = f"{float(row['band']):.1f}"
+        writer.writerow([_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS])
+    filename = f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv"
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
