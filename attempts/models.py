@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ielts_site.clock import grace_period
+
 
 class AttemptStatus(models.TextChoices):
     IN_PROGRESS = "IN_PROGRESS", "In progress"
@@ -28,6 +30,11 @@ class ViolationType(models.TextChoices):
     PASTE = "PASTE", "Paste"
 
 
+class Verdict(models.TextChoices):
+    CONFIRMED = "CONFIRMED", "Confirmed"
+    DISMISSED = "DISMISSED", "Dismissed"
+
+
 class Attempt(models.Model):
     session = models.ForeignKey("sessions_app.Session", on_delete=models.CASCADE, related_name="attempts")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
@@ -36,7 +43,14 @@ class Attempt(models.Model):
         max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS, db_index=True
     )
     started_at = models.DateTimeField(default=timezone.now)
+    # The attempt's own deadline: the session's `ends_at` plus the time a teacher gave (`extra_seconds`).
+    ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    extra_seconds = models.IntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Time without an open connection while the attempt was open and the session not paused: the closed
+    # stretches, plus the one going on since `offline_since`.
+    offline_seconds = models.PositiveIntegerField(default=0)
+    offline_since = models.DateTimeField(null=True, blank=True)
     current_passage_index = models.PositiveSmallIntegerField(default=0)
     current_question_index = models.PositiveSmallIntegerField(default=0)
     flagged_questions = models.ManyToManyField("exams.Question", blank=True, related_name="+")
@@ -58,6 +72,16 @@ class Attempt(models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
+
+    @property
+    def events_accepted_until(self):
+        """The last moment a student's event still counts: the attempt's end plus the grace for events in flight."""
+        return self.ends_at + grace_period() if self.ends_at else None
+
+    def offline_seconds_at(self, moment) -> int:
+        """Offline time so far, the stretch going on included."""
+        ongoing = (moment - self.offline_since).total_seconds() if self.offline_since else 0
+        return self.offline_seconds + max(0, int(ongoing))
 
 
 class Answer(models.Model):
@@ -100,6 +124,13 @@ class Violation(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="violations")
     type = models.CharField(max_length=32, choices=ViolationType.choices, default=ViolationType.TAB_SWITCH)
     timestamp = models.DateTimeField(default=timezone.now)
+    # A teacher's review: a later one replaces the earlier.
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, null=True, blank=True)
+    note = models.CharField(max_length=500, null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "timestamp", "id"]

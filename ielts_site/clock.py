@@ -1,7 +1,8 @@
 """The server's clock, and how its times are written on the wire."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -15,3 +16,8 @@ def iso(moment: datetime | None) -> str | None:
         return None
     value = moment.astimezone(UTC).isoformat()
     return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+def grace_period() -> timedelta:
+    """How long after a deadline events still in flight count, and the clock waits before closing anything."""
+    return timedelta(seconds=settings.SESSION_GRACE_SECONDS)

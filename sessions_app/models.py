@@ -12,34 +12,35 @@ class SessionStatus(models.TextChoices):
     SCHEDULED = "SCHEDULED", "Scheduled"
     WAITING_FOR_STUDENTS = "WAITING_FOR_STUDENTS", "Waiting for students"
     IN_PROGRESS = "IN_PROGRESS", "In progress"
+    PAUSED = "PAUSED", "Paused"
     COMPLETED = "COMPLETED", "Completed"
     CANCELLED = "CANCELLED", "Cancelled"
 
     # The waiting room or the test is open: students may connect and join, and the class cannot be archived.
-    OPEN = nonmember(frozenset({"WAITING_FOR_STUDENTS", "IN_PROGRESS"}))
+    OPEN = nonmember(frozenset({"WAITING_FOR_STUDENTS", "IN_PROGRESS", "PAUSED"}))
+    # The test has started and not ended: attempts are open, the teacher's controls apply.
+    RUNNING = nonmember(frozenset({"IN_PROGRESS", "PAUSED"}))
     # Not started yet: a newly enrolled student joins these.
     NOT_STARTED = nonmember(frozenset({"SCHEDULED", "WAITING_FOR_STUDENTS"}))
     # Over, one way or the other.
     FINISHED = nonmember(frozenset({"COMPLETED", "CANCELLED"}))
 
 
-TRANSITIONS: dict[str, set[str]] = {
-    SessionStatus.SCHEDULED: {SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.CANCELLED},
-    SessionStatus.WAITING_FOR_STUDENTS: {SessionStatus.IN_PROGRESS, SessionStatus.CANCELLED},
-    SessionStatus.IN_PROGRESS: {SessionStatus.COMPLETED},
-    SessionStatus.COMPLETED: set(),
-    SessionStatus.CANCELLED: set(),
+# The life cycle: status → {next status: the action that takes it there}. The actions are the REST routes'
+# (sessions_app.services.SESSION_ACTIONS); the clock completes a running session by the "complete" edge too.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    SessionStatus.SCHEDULED: {SessionStatus.WAITING_FOR_STUDENTS: "start-waiting", SessionStatus.CANCELLED: "cancel"},
+    SessionStatus.WAITING_FOR_STUDENTS: {SessionStatus.IN_PROGRESS: "start", SessionStatus.CANCELLED: "cancel"},
+    SessionStatus.IN_PROGRESS: {SessionStatus.PAUSED: "pause", SessionStatus.COMPLETED: "complete"},
+    SessionStatus.PAUSED: {SessionStatus.IN_PROGRESS: "resume", SessionStatus.COMPLETED: "complete"},
+    SessionStatus.COMPLETED: {},
+    SessionStatus.CANCELLED: {},
 }
 
 
 def paper_duration(time_limit_minutes: int) -> timedelta:
     """A paper's length on the server's clock (tests shrink a minute with IELTS_SECONDS_PER_MINUTE)."""
     return timedelta(seconds=time_limit_minutes * settings.IELTS_SECONDS_PER_MINUTE)
-
-
-def grace_period() -> timedelta:
-    """How long after `ends_at` events still in flight count, and the clock waits before completing a session."""
-    return timedelta(seconds=settings.SESSION_GRACE_SECONDS)
 
 
 class Session(models.Model):
@@ -52,6 +53,8 @@ class Session(models.Model):
     scheduled_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -63,17 +66,23 @@ class Session(models.Model):
         ordering = ["-scheduled_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status=SessionStatus.IN_PROGRESS)
+                condition=~models.Q(status__in=[SessionStatus.IN_PROGRESS, SessionStatus.PAUSED])
                 | models.Q(started_at__isnull=False, ends_at__isnull=False),
                 name="session_in_progress_has_clock",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=SessionStatus.PAUSED) | models.Q(paused_at__isnull=False),
+                name="session_paused_has_pause_time",
+            ),
         ]
 
     def __str__(self):
         return self.title
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in TRANSITIONS[self.status]
+    def can_transition_to(self, status: str, *, by: str | None = None) -> bool:
+        """Whether the life cycle leads from here to `status` (by the action `by`, when given)."""
+        action = TRANSITIONS[self.status].get(status)
+        return action is not None and (by is None or action == by)
 
     @property
     def is_joinable(self) -> bool:
@@ -84,16 +93,26 @@ class Session(models.Model):
         return self.status == SessionStatus.SCHEDULED
 
     @property
-    def events_accepted_until(self):
-        """The last moment a student's event still counts: the end plus the grace for events in flight."""
-        return self.ends_at + grace_period() if self.ends_at else None
+    def is_paused(self) -> bool:
+        return self.status == SessionStatus.PAUSED
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in SessionStatus.RUNNING
 
     def remaining_seconds(self, now=None) -> float | None:
-        if self.ends_at is None:
-            return None
-        if self.status != SessionStatus.IN_PROGRESS:
-            return 0.0
-        return max(0.0, (self.ends_at - (now or timezone.now())).total_seconds())
+        return remaining_seconds(self.ends_at, session=self, now=now)
+
+
+def remaining_seconds(ends_at, *, session: Session, now=None) -> float | None:
+    """Seconds left until `ends_at` (the session's or an attempt's): frozen at the pause while the session is
+    paused, 0 once it is not running."""
+    if ends_at is None:
+        return None
+    if not session.is_running:
+        return 0.0
+    moment = session.paused_at if session.is_paused else (now or timezone.now())
+    return max(0.0, (ends_at - moment).total_seconds())
 
 
 class ConnectionStatus(models.TextChoices):
@@ -146,3 +165,23 @@ class LiveConnection(models.Model):
 
     def __str__(self):
         return self.channel_name
+
+
+class TeacherMessage(models.Model):
+    """A message from a teacher during a session: to the whole class (`student` empty) or to one student."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="messages")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=500)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "sent_at", "id"]
+
+    def __str__(self):
+        return self.text[:60]
