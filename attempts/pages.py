@@ -15,7 +15,7 @@ from attempts.models import Attempt, AttemptStatus
 from attempts.selectors import attempt_body
 from exams.presentation import student_paper
 from ielts_site.clock import iso, now
-from sessions_app.models import SessionStatus
+from sessions_app.models import SessionStatus, remaining_seconds
 from sessions_app.selectors import sessions_visible_to
 
 
@@ -26,11 +26,16 @@ def page_config(*, session, user, passages, attempt) -> dict:
         "user_id": user.pk,
         "username": user.username,
         "status": session.status,
-        "ends_at": iso(session.ends_at),
+        # The student's own clock: their attempt's deadline, frozen while the session is paused.
+        "ends_at": iso(attempt.ends_at if attempt else session.ends_at),
+        "remaining_seconds": remaining_seconds(attempt.ends_at if attempt else session.ends_at, session=session),
+        "paused_at": iso(session.paused_at),
+        "pause_reason": session.pause_reason or None,
         "server_now": iso(now()),
         "seconds_per_minute": settings.IELTS_SECONDS_PER_MINUTE,
         "ws_path": f"/api/v1/sessions/{session.pk}/ws",
         "session_api": f"/api/v1/sessions/{session.pk}",
+        "messages_api": f"/api/v1/sessions/{session.pk}/messages",
         "attempt_api": "/api/v1/attempts/",
         "my_sessions_url": reverse("student-sessions"),
         "paper_loaded": bool(passages),
@@ -77,11 +82,7 @@ def test_page(request, session_id: int):
         return redirect(reverse("teacher-live", args=[session_id]))
     session = get_object_or_404(sessions_visible_to(request.user).select_related("test"), pk=session_id)
     attempt = Attempt.objects.filter(session=session, student=request.user).first()
-    show_paper = (
-        session.status == SessionStatus.IN_PROGRESS
-        and attempt is not None
-        and attempt.status == AttemptStatus.IN_PROGRESS
-    )
+    show_paper = session.is_running and attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
     passages = student_paper(session.test) if show_paper else []
     finished = session.status in SessionStatus.FINISHED or (
         attempt is not None and attempt.status != AttemptStatus.IN_PROGRESS

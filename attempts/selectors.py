@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 
 from attempts.models import Answer, Attempt, Highlight, Violation
 from ielts_site.clock import iso, now
@@ -38,15 +38,15 @@ def attempt_loaded(attempt_id) -> Attempt:
 # give exactly these, in this order.
 ANSWER_FIELDS = ("question_id", "answer", "answered_at")
 HIGHLIGHT_FIELDS = ("id", "passage_id", "text", "position_start", "position_end", "timestamp")
-VIOLATION_FIELDS = ("type", "timestamp")
+VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note")
 ATTEMPT_FIELDS = (
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
-    "violations", "score", "band",
+    "violations", "score", "band", "extra_seconds", "offline_seconds",
 )  # fmt: skip
 _ATTEMPT_COLUMNS = tuple(
     name for name in ATTEMPT_FIELDS
-    if name not in {"ends_at", "server_now", "answers", "highlights", "flagged_question_ids", "violations"}
+    if name not in {"server_now", "answers", "highlights", "flagged_question_ids", "violations", "offline_seconds"}
 )  # fmt: skip
 
 
@@ -78,7 +78,7 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
     """`attempt_body` of many attempts in five queries however many there are (a class's state syncs at the
     start, a reconnect storm): attempt id → body; ids of no attempt are left out."""
     attempt_ids = set(attempt_ids)
-    rows = Attempt.objects.filter(pk__in=attempt_ids).values(*_ATTEMPT_COLUMNS, ends_at=F("session__ends_at"))
+    rows = Attempt.objects.filter(pk__in=attempt_ids).values(*_ATTEMPT_COLUMNS, "offline_seconds", "offline_since")
     answers = _by_attempt(
         Answer.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "question__number")
@@ -104,13 +104,15 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
         .values_list("attempt_id", "question_id")
     ):
         flagged[attempt_id].append(question_id)
-    moment = iso(now())
+    moment = now()
     bodies = {}
     for row in rows:
         attempt_id = row["id"]
+        offline = Attempt(offline_seconds=row.pop("offline_seconds"), offline_since=row.pop("offline_since"))
         body = {name: _json(value) for name, value in row.items()}
         body |= {
-            "server_now": moment,
+            "server_now": iso(moment),
+            "offline_seconds": offline.offline_seconds_at(moment),
             "answers": answers[attempt_id],
             "highlights": highlights[attempt_id],
             "flagged_question_ids": flagged[attempt_id],

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import IdField
-from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Violation, ViolationType
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Verdict, Violation, ViolationType
 from attempts.selectors import ANSWER_FIELDS, ATTEMPT_FIELDS, HIGHLIGHT_FIELDS, VIOLATION_FIELDS
 from attempts.services import MAX_ANSWER_CHARS
 from ielts_site.clock import now
@@ -31,6 +31,7 @@ class HighlightSerializer(serializers.ModelSerializer):
 
 class ViolationSerializer(serializers.ModelSerializer):
     type = serializers.ChoiceField(choices=ViolationType.choices, read_only=True)
+    verdict = serializers.ChoiceField(choices=Verdict.choices, read_only=True, allow_null=True)
 
     class Meta:
         model = Violation
@@ -45,13 +46,13 @@ class AttemptSerializer(serializers.ModelSerializer):
     test_id = serializers.IntegerField(read_only=True)
     student_id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=AttemptStatus.choices, read_only=True)
-    ends_at = serializers.DateTimeField(source="session.ends_at", read_only=True, allow_null=True)
     server_now = serializers.SerializerMethodField()
     answers = AnswerSerializer(many=True, read_only=True)
     highlights = HighlightSerializer(many=True, read_only=True)
     flagged_question_ids = serializers.SerializerMethodField()
     violations = ViolationSerializer(many=True, read_only=True)
     band = serializers.FloatField(read_only=True, allow_null=True)
+    offline_seconds = serializers.SerializerMethodField()
 
     class Meta:
         model = Attempt
@@ -61,6 +62,9 @@ class AttemptSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_server_now(self, attempt) -> str:
         return serializers.DateTimeField().to_representation(now())
+
+    def get_offline_seconds(self, attempt) -> int:
+        return attempt.offline_seconds_at(now())
 
     def get_flagged_question_ids(self, attempt) -> list[int]:
         return [question.pk for question in attempt.flagged_questions.all()]

@@ -55,9 +55,15 @@ def _previous(attempt: Attempt, event_id: str | None) -> AttemptEvent | None:
 def _require_open(attempt: Attempt) -> None:
     if not attempt.is_open:
         raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="attempt_closed")
-    deadline = attempt.session.events_accepted_until
+    _require_not_paused(attempt)
+    deadline = attempt.events_accepted_until
     if deadline is not None and now() > deadline:
         raise Conflict("Time is up: the attempt takes no more changes.", code="time_up")
+
+
+def _require_not_paused(attempt: Attempt) -> None:
+    if attempt.session.is_paused:  # refused before it is logged: the event id stays free for the resend
+        raise Conflict("The session is paused: nothing changes until your teacher resumes it.", code="session_paused")
 
 
 def _log(attempt: Attempt, event_id: str | None, event_type: str, data: dict) -> None:
@@ -100,7 +106,9 @@ def _as_index(value, name: str, upper: int) -> int:
 def attempt_create(*, session, student) -> Attempt:
     """The student's attempt in the session (created once; a second call returns the same one)."""
     attempt, _ = Attempt.objects.get_or_create(
-        session=session, student=student, defaults={"test_id": session.test_id, "started_at": now()}
+        session=session,
+        student=student,
+        defaults={"test_id": session.test_id, "started_at": now(), "ends_at": session.ends_at},
     )
     return attempt
 
@@ -109,7 +117,10 @@ def attempts_create(*, session, student_ids) -> None:
     """The attempts of these students in the session, in one statement; existing ones are left as they are."""
     moment = now()
     Attempt.objects.bulk_create(
-        [Attempt(session=session, student_id=pk, test_id=session.test_id, started_at=moment) for pk in student_ids],
+        [
+            Attempt(session=session, student_id=pk, test_id=session.test_id, started_at=moment, ends_at=session.ends_at)
+            for pk in student_ids
+        ],
         ignore_conflicts=True,
     )
 
@@ -464,7 +475,7 @@ def _as_lookup_id(value) -> int | None:
     return pk if 0 < pk < 2**63 else None
 
 
-def _close(attempts: Sequence[Attempt], *, reason: str) -> None:
+def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
     """Submit and mark these locked, open attempts (the deadline does not apply: this is how time-up ends them),
     in one query per kind of row however many there are, and the live counts once."""
     if not attempts:
@@ -486,7 +497,11 @@ def _close(attempts: Sequence[Attempt], *, reason: str) -> None:
         )
         attempt.status = AttemptStatus.SUBMITTED
         attempt.submitted_at = moment
-    Attempt.objects.bulk_update(attempts, ["status", "submitted_at", "score", "band"])
+        attempt.offline_seconds = attempt.offline_seconds_at(moment)
+        attempt.offline_since = None
+    Attempt.objects.bulk_update(
+        attempts, ["status", "submitted_at", "score", "band", "offline_seconds", "offline_since"]
+    )
     AttemptEvent.objects.bulk_create(
         AttemptEvent(
             attempt=attempt,
@@ -497,7 +512,7 @@ def _close(attempts: Sequence[Attempt], *, reason: str) -> None:
         for attempt in attempts
     )
     for attempt in attempts:
-        _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band))
+        _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band), reason=reason)
     attempt_counts_changed.send(sender=Attempt, session_ids=sorted({attempt.session_id for attempt in attempts}))
 
 
@@ -509,12 +524,13 @@ def attempt_submit(*, attempt: Attempt | int, event_id: str | None = None) -> Ev
         return EventOutcome(attempt, applied=False)
     if not attempt.can_transition_to(AttemptStatus.SUBMITTED):
         raise Conflict("The attempt is already submitted.", code="already_submitted")
-    deadline = attempt.session.events_accepted_until
+    _require_not_paused(attempt)
+    deadline = attempt.events_accepted_until
     if deadline is not None and now() > deadline:
         raise Conflict("Time is up: the attempt is submitted by the server.", code="time_up")
     if event_id:
         _log(attempt, event_id, "submit_attempt", {})
-    _close([attempt], reason="STUDENT")
+    attempts_close([attempt], reason="STUDENT")
     return EventOutcome(attempt)
 
 
@@ -526,7 +542,7 @@ def attempts_submit_open(*, session_id, reason: str) -> int:
         .filter(session_id=session_id, status=AttemptStatus.IN_PROGRESS)
         .order_by("pk")  # the order every writer locks attempts in
     )
-    _close(attempts, reason=reason)
+    attempts_close(attempts, reason=reason)
     return len(attempts)
 
 

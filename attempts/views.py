@@ -6,10 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.permissions import IsStaffMember
 from attempts import services
 from attempts.models import Attempt
 from attempts.selectors import attempt_loaded, attempts_visible_to
 from attempts.serializers import AnswerInputSerializer, AttemptSerializer
+from sessions_app import services as session_services
+from sessions_app.selectors import session_is_teacher
+from sessions_app.serializers import ExtraTimeInputSerializer, ReopenInputSerializer, ReviewInputSerializer
 
 
 class IsAttemptStudent(IsAuthenticated):
@@ -21,6 +25,18 @@ class IsAttemptStudent(IsAuthenticated):
         return attempt.student_id == request.user.pk
 
 
+class IsAttemptTeacher(IsStaffMember):
+    """Admins and the session's teachers use the live controls on an attempt; a student never does."""
+
+    message = "Only the session's teachers and admins may do this."
+
+    def has_object_permission(self, request, view, attempt):
+        return session_is_teacher(attempt.session, request.user)
+
+
+CONTROLS = ("extra_time", "finish", "reopen", "review_violation")
+
+
 @extend_schema(tags=["attempts"])
 class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AttemptSerializer
@@ -28,6 +44,8 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_permissions(self):
         if self.action in ("answers", "submit"):
             return [IsAttemptStudent()]
+        if self.action in CONTROLS:
+            return [IsAttemptTeacher()]
         return [IsAuthenticated()]
 
     def get_queryset(self):
@@ -58,3 +76,43 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         attempt = self.get_object()
         services.attempt_submit(attempt=attempt)
         return self._detail(attempt)
+
+    # ------------------------------------------------------------ the teacher's controls
+
+    def _body(self, serializer_class) -> dict:
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=ExtraTimeInputSerializer, responses={200: AttemptSerializer})
+    @action(detail=True, methods=["post"], url_path="extra-time")
+    def extra_time(self, request, pk=None):
+        """More time for this student (an access arrangement, lost minutes given back), or less to correct a
+        mistake: their own deadline moves, never before now."""
+        attempt = self.get_object()
+        body = self._body(ExtraTimeInputSerializer)
+        return self._detail(session_services.attempt_extend(attempt=attempt, by=request.user, **body))
+
+    @extend_schema(request=None, responses={200: AttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        """Submit and mark this attempt now, as the student's own submit would."""
+        return self._detail(session_services.attempt_finish(attempt=self.get_object(), by=request.user))
+
+    @extend_schema(request=ReopenInputSerializer, responses={200: AttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Let the student back in for `seconds` from now; the mark is cleared until they hand in again."""
+        attempt = self.get_object()
+        body = self._body(ReopenInputSerializer)
+        return self._detail(session_services.attempt_reopen(attempt=attempt, by=request.user, **body))
+
+    @extend_schema(request=ReviewInputSerializer, responses={200: AttemptSerializer})
+    @action(detail=True, methods=["post"], url_path=r"violations/(?P<violation_id>[0-9]{1,18})/review")
+    def review_violation(self, request, pk=None, violation_id=None):
+        """Confirm or dismiss one of this attempt's violations, with a note; a later review replaces it."""
+        attempt = self.get_object()
+        body = self._body(ReviewInputSerializer)
+        return self._detail(
+            session_services.violation_review(attempt=attempt, violation_id=int(violation_id), by=request.user, **body)
+        )

@@ -16,10 +16,11 @@ class ApplicationError(Exception):
     code = "invalid"
     default_detail = "The request is not valid."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None):
+    def __init__(self, detail: str | None = None, *, code: str | None = None, field: str | None = None):
         self.detail = detail or self.default_detail
         if code:
             self.code = code
+        self.field = field  # the input field at fault, named in the body's `errors` as a serializer would
         super().__init__(self.detail)
 
 
@@ -108,7 +109,11 @@ def api_exception_handler(exc, context):
         body = {"code": exc.code, "detail": exc.detail, "retry_after": exc.retry_after}
         return Response(body, status=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, ApplicationError):
-        return Response({"code": exc.code, "detail": exc.detail}, status=exc.status_code)
+        body = {"code": exc.code, "detail": exc.detail}
+        if exc.field:
+            body["detail"] = f"{exc.field}: {exc.detail}"
+            body["errors"] = {exc.field: [exc.detail]}
+        return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

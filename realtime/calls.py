@@ -4,8 +4,9 @@ attempts services, and the state sync. Writes all go through the services (which
 """
 
 from django.contrib.auth import get_user_model
+from django.utils.dateparse import parse_datetime
 
-from attempts.models import Attempt
+from attempts.models import Attempt, AttemptStatus
 from attempts.selectors import attempt_bodies
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
@@ -13,7 +14,7 @@ from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
 from realtime import process
 from realtime.events import server_message
 from realtime.protocol import require_fields
-from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
+from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus, remaining_seconds
 from sessions_app.selectors import session_is_teacher
 from sessions_app.services import participant_connect, participant_disconnect, participants_touch
 
@@ -105,7 +106,7 @@ def student_attempt_id(*, session_id: int, student) -> int | None:
     attempt_id = Attempt.objects.filter(session_id=session_id, student=student).values_list("pk", flat=True).first()
     if attempt_id is not None:
         return attempt_id
-    session = Session.objects.filter(pk=session_id, status=SessionStatus.IN_PROGRESS).first()
+    session = Session.objects.filter(pk=session_id, status__in=SessionStatus.RUNNING).first()
     connected = Participant.objects.filter(
         session_id=session_id, student=student, connection_status=ConnectionStatus.CONNECTED
     ).exists()
@@ -181,19 +182,23 @@ def apply_student_events(items: list[tuple]) -> list:
 
 
 def state_sync_messages(attempt_ids) -> dict[int, dict]:
-    """`state_sync_response` of each attempt: its session's status and clock, and the whole attempt."""
+    """`state_sync_response` of each attempt: its session's status, the attempt's own clock (frozen while the
+    session is paused), and the whole attempt."""
     bodies = attempt_bodies(attempt_ids)
     sessions = Session.objects.in_bulk({body["session_id"] for body in bodies.values()})
     moment = now()
     messages = {}
     for attempt_id, body in bodies.items():
         session = sessions[body["session_id"]]
-        remaining = session.remaining_seconds(moment)
+        ends_at = parse_datetime(body["ends_at"]) if body["ends_at"] else None
+        remaining = remaining_seconds(ends_at, session=session, now=moment)
+        if body["status"] != AttemptStatus.IN_PROGRESS and remaining is not None:
+            remaining = 0.0
         messages[attempt_id] = server_message(
             "state_sync_response",
             session.pk,
             status=session.status,
-            ends_at=iso(session.ends_at),
+            ends_at=body["ends_at"],
             server_now=iso(moment),
             remaining_seconds=round(remaining, 3) if remaining is not None else None,
             attempt=body,

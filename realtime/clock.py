@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from realtime import process
-from sessions_app.services import session_complete_if_due, sessions_due_ids
+from sessions_app.services import attempt_close_if_due, attempts_due_ids, session_complete_if_due, sessions_due_ids
 
 logger = logging.getLogger("ielts.clock")
 
@@ -71,11 +71,17 @@ def _session_failed(session_id: int, at: float) -> None:
 
 
 def tick() -> list[int]:
-    """One pass: complete every session whose time (plus the grace) is up. Returns the ids this call completed.
+    """One pass: close every attempt whose own time (plus the grace) is up, then complete every session whose time
+    is up and whose attempts are all closed. Returns the ids of the sessions this call completed.
 
     A session whose completion raises is isolated: it is retried after a back-off that doubles up to a minute,
     its failure is logged at most once a minute, and the other sessions go on being completed."""
     completed = []
+    for attempt_id in attempts_due_ids():  # each attempt at its own deadline first: then the sessions they end
+        try:
+            attempt_close_if_due(attempt_id=attempt_id)
+        except Exception:
+            logger.exception("attempt clock failed", extra={"attempt_id": attempt_id})
     at = time.monotonic()
     due = sessions_due_ids()
     for session_id in set(_failing) - set(due):  # completed elsewhere, or no longer due: forget it

@@ -16,7 +16,7 @@ from ielts_site.errors import ApplicationError
 from realtime import batching, calls, protocol
 from realtime.calls import Role
 from realtime.db import database_call
-from realtime.events import server_message, session_group, teachers_group, user_group
+from realtime.events import server_message, session_group, student_group, teachers_group, user_group
 
 logger = logging.getLogger("ielts.ws")
 
@@ -58,6 +58,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         groups = [session_group(self.session_id), user_group(self.user.pk)]
         if self.role == Role.TEACHER:
             groups.append(teachers_group(self.session_id))
+        else:
+            groups.append(student_group(self.session_id, self.user.pk))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.member_of.append(group)
@@ -251,6 +253,17 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             # Every student connected at the start gets the whole attempt right away, from its own consumer, in
             # one database trip with the class's others; meanwhile this consumer reads on (events wait for it).
             self.syncing = asyncio.ensure_future(self._start_sync())
+
+    async def state_resync(self, event):
+        """A teacher's control changed this student's attempt or clock (realtime.events.resync_on_commit): the
+        student gets a fresh state sync, after the event that said so."""
+        if self.role != Role.STUDENT or self.revoked:
+            return
+        await self._synced()
+        try:
+            await self._send_state_sync()
+        except Exception:
+            logger.exception("state resync failed", extra=self._log_fields())
 
     async def _start_sync(self) -> None:
         try:

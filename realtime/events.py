@@ -49,6 +49,11 @@ def teachers_group(session_id) -> str:
     return f"session.{session_id}.teachers"
 
 
+def student_group(session_id, student_id) -> str:
+    """One student's connections to the session (what is for that student alone)."""
+    return f"session.{session_id}.student.{student_id}"
+
+
 def user_group(user_id) -> str:
     """Every connection of one user, to any session (told when the user's access may have changed)."""
     return f"user.{user_id}"
@@ -56,6 +61,8 @@ def user_group(user_id) -> str:
 
 # The channel-layer handler every consumer implements for "re-check your access" notices.
 ACCESS_CHANGED_TYPE = "access.changed"
+# The channel-layer handler a student's consumer implements for "send your student a fresh state sync".
+STATE_RESYNC_TYPE = "state.resync"
 
 
 def group_for(session_id, audience: Audience) -> str:
@@ -100,3 +107,24 @@ def publish_on_commit(session_id, message_type: str, *, audience: Audience = Aud
     """Build the message now (its timestamp is the write's), send it once the transaction commits."""
     message = server_message(message_type, session_id, **fields)
     transaction.on_commit(lambda: publish(session_id, message, audience=audience))
+
+
+def publish_to_student_on_commit(session_id, student_id, message_type: str, /, **fields) -> None:
+    """A message for one student (their connections to the session) and the session's teachers, once the
+    transaction commits; no other student hears it."""
+    message = server_message(message_type, session_id, **fields)
+    event = {"type": HANDLER_TYPE, "message": message}
+    for group in (student_group(session_id, student_id), teachers_group(session_id)):
+        transaction.on_commit(lambda group=group: _send(group, event))
+
+
+def resync_on_commit(session_id, student_ids=None) -> None:
+    """Once the transaction commits, have these students' connections (every student's, for None) send their
+    student a fresh `state_sync_response`, after the messages published before this call."""
+    groups = (
+        [session_group(session_id)]
+        if student_ids is None
+        else [student_group(session_id, student_id) for student_id in student_ids]
+    )
+    for group in groups:
+        transaction.on_commit(lambda group=group: _send(group, {"type": STATE_RESYNC_TYPE}))

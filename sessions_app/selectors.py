@@ -1,12 +1,13 @@
 """Reads on sessions: who sees which session, live counts, and the statistics of a session."""
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Violation
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Verdict, Violation
 from exams.marking import is_correct
 from exams.models import Question, Test
-from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
+from ielts_site.clock import now
+from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus, TeacherMessage
 
 
 def sessions_visible_to(user):
@@ -55,7 +56,7 @@ def sessions_live_counts(session_ids) -> dict[int, dict]:
 
 def papers_open_to_student(user):  # not `tests_...`: pytest would collect that name
     """The papers a student may read now: those of their attempts in sessions in progress (never the keys)."""
-    return Test.objects.filter(attempts__student=user, attempts__session__status=SessionStatus.IN_PROGRESS).distinct()
+    return Test.objects.filter(attempts__student=user, attempts__session__status__in=SessionStatus.RUNNING).distinct()
 
 
 def _counts_by_attempt(model, session: Session) -> dict:
@@ -68,6 +69,18 @@ def _counts_by_attempt(model, session: Session) -> dict:
     )
 
 
+def _violation_counts(session: Session) -> dict[int, tuple[int, int]]:
+    """attempt id → (violations, confirmed ones) of the session's attempts, in one query."""
+    return {
+        attempt_id: (total, confirmed)
+        for attempt_id, total, confirmed in Violation.objects.filter(attempt__session=session)
+        .order_by()
+        .values("attempt_id")
+        .annotate(total=Count("pk"), confirmed=Count("pk", filter=Q(verdict=Verdict.CONFIRMED)))
+        .values_list("attempt_id", "total", "confirmed")
+    }
+
+
 def session_stats(session: Session) -> dict:
     """The statistics of a session for its teachers, in six queries however many students take part.
 
@@ -78,7 +91,7 @@ def session_stats(session: Session) -> dict:
     participants = list(Participant.objects.filter(session=session).select_related("student"))
     attempts = {attempt.student_id: attempt for attempt in Attempt.objects.filter(session=session)}
     questions = list(Question.objects.filter(test_id=session.test_id).order_by("number"))
-    violations = _counts_by_attempt(Violation, session)
+    violations = _violation_counts(session)
     highlights = _counts_by_attempt(Highlight, session)
     given: dict[int, dict[int, str]] = {}
     for attempt_id, question_id, answer in Answer.objects.filter(attempt__session=session).values_list(
@@ -93,6 +106,7 @@ def session_stats(session: Session) -> dict:
             if is_correct(attempt_answers.get(q.pk), accepted=q.answers, word_limit=q.word_limit)
         }
 
+    moment = now()
     students = []
     per_question = {q.pk: {"answered": 0, "correct": 0} for q in questions}
     with_attempt = 0
@@ -111,6 +125,9 @@ def session_stats(session: Session) -> dict:
             "highlights": 0,
             "current_passage_index": None,
             "current_question_index": None,
+            "extra_seconds": 0,
+            "offline_seconds": 0,
+            "violations_confirmed": 0,
         }
         if attempt is not None:
             with_attempt += 1
@@ -121,6 +138,7 @@ def session_stats(session: Session) -> dict:
                     per_question[question_id]["answered"] += 1
             for question_id in correct:
                 per_question[question_id]["correct"] += 1
+            n_violations, n_confirmed = violations.get(attempt.pk, (0, 0))
             row.update(
                 attempt_id=attempt.pk,
                 status=attempt.status,
@@ -128,10 +146,13 @@ def session_stats(session: Session) -> dict:
                 correct=len(correct),
                 score=attempt.score,
                 band=float(attempt.band) if attempt.band is not None else None,
-                violations=violations.get(attempt.pk, 0),
+                violations=n_violations,
                 highlights=highlights.get(attempt.pk, 0),
                 current_passage_index=attempt.current_passage_index,
                 current_question_index=attempt.current_question_index,
+                extra_seconds=attempt.extra_seconds,
+                offline_seconds=attempt.offline_seconds_at(moment),
+                violations_confirmed=n_confirmed,
             )
         students.append(row)
 
@@ -146,7 +167,7 @@ def session_stats(session: Session) -> dict:
         "submitted": len(submitted),
         "average_score": round(sum(a.score for a in scored) / len(scored), 2) if scored else None,
         "average_band": round(sum(banded) / len(banded), 2) if banded else None,
-        "violations_total": sum(violations.values()),
+        "violations_total": sum(total for total, _ in violations.values()),
         "students": students,
         "questions": [
             {
@@ -159,3 +180,12 @@ def session_stats(session: Session) -> dict:
             for q in questions
         ],
     }
+
+
+def session_messages_for(session: Session, user):
+    """The session's teacher messages a user may read, oldest first: all of them for its teachers, those to the
+    class and to them for a participant."""
+    messages = TeacherMessage.objects.filter(session=session).order_by("sent_at", "id")
+    if session_is_teacher(session, user):
+        return messages
+    return messages.filter(Q(student__isnull=True) | Q(student=user))

@@ -5,11 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import IdField
-from attempts.models import AttemptStatus
+from attempts.models import AttemptStatus, Verdict
 from classes.selectors import classes_visible_to
 from exams.models import Test
 from ielts_site.clock import now
-from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus
+from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus, TeacherMessage
 
 
 def server_now() -> str:
@@ -21,14 +21,25 @@ class ParticipantSerializer(serializers.ModelSerializer):
     student_name = serializers.CharField(source="student.display_name", read_only=True)
     attempt_id = serializers.SerializerMethodField()
     connection_status = serializers.ChoiceField(choices=ConnectionStatus.choices, read_only=True)
+    connections = serializers.IntegerField(source="n_connections", read_only=True)
+    offline_seconds = serializers.SerializerMethodField()
 
     class Meta:
         model = Participant
-        fields = ["student_id", "student_name", "attempt_id", "joined_at", "connection_status", "last_activity"]
+        fields = ["student_id", "student_name", "attempt_id", "joined_at", "connection_status", "last_activity",
+                  "connections", "offline_seconds"]  # fmt: skip
         read_only_fields = fields
 
+    def _attempt(self, participant):
+        return self.context["attempts"].get(participant.student_id)
+
     def get_attempt_id(self, participant) -> int | None:
-        return self.context["attempt_ids"].get(participant.student_id)
+        attempt = self._attempt(participant)
+        return attempt.pk if attempt else None
+
+    def get_offline_seconds(self, participant) -> int:
+        attempt = self._attempt(participant)
+        return attempt.offline_seconds_at(now()) if attempt else 0
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -55,8 +66,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ParticipantSerializer(many=True))
     def get_participants(self, session) -> list:
-        attempt_ids = {attempt.student_id: attempt.pk for attempt in session.attempts.all()}
-        return ParticipantSerializer(session.participants.all(), many=True, context={"attempt_ids": attempt_ids}).data
+        attempts = {attempt.student_id: attempt for attempt in session.attempts.all()}
+        return ParticipantSerializer(session.participants.all(), many=True, context={"attempts": attempts}).data
 
 
 class VisibleClassField(serializers.PrimaryKeyRelatedField):
@@ -100,6 +111,9 @@ class StudentStatsSerializer(serializers.Serializer):
     highlights = serializers.IntegerField()
     current_passage_index = serializers.IntegerField(allow_null=True)
     current_question_index = serializers.IntegerField(allow_null=True)
+    extra_seconds = serializers.IntegerField()
+    offline_seconds = serializers.IntegerField()
+    violations_confirmed = serializers.IntegerField()
 
 
 class QuestionStatsSerializer(serializers.Serializer):
@@ -121,3 +135,47 @@ class SessionStatsSerializer(serializers.Serializer):
     violations_total = serializers.IntegerField()
     students = StudentStatsSerializer(many=True)
     questions = QuestionStatsSerializer(many=True)
+
+
+# ---------------------------------------------------------------- the teacher's controls (ranges: the services)
+
+
+class WholeSecondsField(serializers.IntegerField):
+    """A JSON integer, as the contract asks: a string, a fraction or a boolean is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ExtraTimeInputSerializer(serializers.Serializer):
+    seconds = WholeSecondsField(help_text="From -3600 to 18000, not 0; a negative value corrects a mistake.")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+
+
+class PauseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+
+
+class ReopenInputSerializer(serializers.Serializer):
+    seconds = WholeSecondsField(help_text="From 1 to 18000: the attempt ends that long from now.")
+
+
+class MessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500, trim_whitespace=False)
+    student_id = IdField(required=False, allow_null=True)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    student_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = TeacherMessage
+        fields = ["id", "text", "student_id", "sent_at"]
+        read_only_fields = fields
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)

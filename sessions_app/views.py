@@ -1,6 +1,6 @@
 """REST face of sessions: create, read, edit while scheduled, one action per transition, statistics."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,8 +13,12 @@ from attempts.models import Attempt
 from sessions_app import services
 from sessions_app.models import Participant, Session, SessionStatus
 from sessions_app.permissions import IsAdminForObject, IsSessionTeacher
-from sessions_app.selectors import session_stats, sessions_visible_to
+from sessions_app.selectors import session_messages_for, session_stats, sessions_visible_to
 from sessions_app.serializers import (
+    ExtraTimeInputSerializer,
+    MessageInputSerializer,
+    MessageSerializer,
+    PauseInputSerializer,
     SessionCreateSerializer,
     SessionSerializer,
     SessionStatsSerializer,
@@ -27,10 +31,20 @@ LIST_FILTERS = [
 ]
 
 
+# What a participant item shows of the student's attempt.
+PARTICIPANT_ATTEMPT_FIELDS = ("id", "session_id", "student_id", "offline_seconds", "offline_since")
+
+
 def _with_participants(sessions):
     return sessions.prefetch_related(
-        Prefetch("participants", queryset=Participant.objects.select_related("student")),
-        Prefetch("attempts", queryset=Attempt.objects.only("id", "session_id", "student_id").order_by()),
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("student").annotate(n_connections=Count("connections")),
+        ),
+        Prefetch(
+            "attempts",
+            queryset=Attempt.objects.only(*PARTICIPANT_ATTEMPT_FIELDS).order_by(),
+        ),
     )
 
 
@@ -70,7 +84,7 @@ class SessionViewSet(
             return [IsStudent()]
         if self.action == "destroy":
             return [IsAdminForObject()]
-        if self.action == "retrieve":
+        if self.action == "retrieve" or (self.action == "messages" and self.request.method == "GET"):
             return [IsAuthenticated()]
         return [IsSessionTeacher()]
 
@@ -131,7 +145,8 @@ class SessionViewSet(
 
     def _take(self, slug: str):
         """One of the teacher's transitions (services.SESSION_ACTIONS) on this session."""
-        return self._detail(services.SESSION_ACTIONS_BY_SLUG[slug].service(session=self.get_object()))
+        action = services.SESSION_ACTIONS_BY_SLUG[slug]
+        return self._detail(action.service(session=self.get_object(), by=self.request.user))
 
     @extend_schema(request=None, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"], url_path="start-waiting")
@@ -156,6 +171,44 @@ class SessionViewSet(
     def cancel(self, request, pk=None):
         """Cancel before the start."""
         return self._take("cancel")
+
+    @extend_schema(request=PauseInputSerializer, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Stop the room (`IN_PROGRESS → PAUSED`): the clock stops for everyone and students' events wait."""
+        session = self.get_object()
+        data = PauseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(services.session_pause(session=session, by=request.user, **data.validated_data))
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """`PAUSED → IN_PROGRESS`: every deadline moves later by the time spent paused."""
+        return self._take("resume")
+
+    @extend_schema(request=ExtraTimeInputSerializer, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], url_path="extra-time")
+    def extra_time(self, request, pk=None):
+        """More (or, to correct a mistake, less) time for the whole class."""
+        session = self.get_object()
+        data = ExtraTimeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._detail(services.session_extend(session=session, by=request.user, **data.validated_data))
+
+    @extend_schema(methods=["get"], responses={200: MessageSerializer(many=True)})
+    @extend_schema(methods=["post"], request=MessageInputSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def messages(self, request, pk=None):
+        """The teacher's messages: to the class, or to one participant (`student_id`). Teachers list them all, a
+        participant those to the class and to them."""
+        session = self.get_object()
+        if request.method == "GET":
+            return Response(MessageSerializer(session_messages_for(session, request.user), many=True).data)
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.session_message(session=session, by=request.user, **data.validated_data)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: SessionStatsSerializer})
     @action(detail=True, methods=["get"])

@@ -87,9 +87,14 @@ async def test_two_tabs_count_as_one_student(ws, session, teacher, students, db_
     tab1 = await _join(ws, session, students[0])
     assert [m["type"] for m in await watcher.drain()] == ["participant_joined", "real_time_stats"]
     tab2 = await _join(ws, session, students[0])
-    assert await watcher.nothing(), "a second tab sends teachers nothing"
+    connections = await watcher.recv_type("participant_connections")
+    assert (connections["student_id"], connections["student_name"], connections["connections"]) == (
+        students[0].pk, "Stu Dent1", 2,
+    ), "a second tab is a second connection, not a second participant"  # fmt: skip
+    assert await watcher.nothing(), "a second tab sends teachers no participant_joined nor real_time_stats"
     await tab1.close()
-    assert await watcher.nothing(), "closing one of two tabs sends teachers nothing"
+    assert (await watcher.recv_type("participant_connections"))["connections"] == 1
+    assert await watcher.nothing(), "closing one of two tabs sends teachers no participant_disconnected"
     assert await db_call(_status, session, students[0]) == ConnectionStatus.CONNECTED
     await tab2.close()
     assert (await watcher.recv_type("participant_disconnected"))["student_id"] == students[0].pk

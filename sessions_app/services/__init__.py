@@ -1,18 +1,30 @@
 """Writes on sessions, one module per room; callers import them from here.
 
-- `lifecycle`: create, edit, the teacher's transitions (`SESSION_ACTIONS`) and completion by the clock.
+- `lifecycle`: create, edit, the life-cycle transitions and completion (of attempts and sessions) by the clock.
+- `controls`: the teacher's live controls (pause, resume, extra time, finish, reopen, messages, reviews).
+- `actions`: `SESSION_ACTIONS`, the teacher's transitions listed once for the REST API, the admin and the monitor.
 - `classes`: the class rules that involve sessions (archive, enrol, unenrol).
 - `presence`: who is connected (joins, leaves, touches) and the live counts.
 - `processes`: server processes, their heartbeats, and forgetting a dead one.
 """
 
+from sessions_app.services.actions import SESSION_ACTIONS, SESSION_ACTIONS_BY_SLUG, SessionAction
 from sessions_app.services.classes import class_archive, class_enrol, class_unenrol
+from sessions_app.services.controls import (
+    attempt_extend,
+    attempt_finish,
+    attempt_reopen,
+    session_extend,
+    session_message,
+    session_pause,
+    session_resume,
+    violation_review,
+)
 from sessions_app.services.lifecycle import (
-    SESSION_ACTIONS,
-    SESSION_ACTIONS_BY_SLUG,
     CompletionReason,
     InvalidTransition,
-    SessionAction,
+    attempt_close_if_due,
+    attempts_due_ids,
     session_cancel,
     session_complete,
     session_complete_if_due,
@@ -38,6 +50,16 @@ from sessions_app.services.processes import (
 )
 
 __all__ = [
+    "attempt_close_if_due",
+    "attempt_extend",
+    "attempt_finish",
+    "attempt_reopen",
+    "attempts_due_ids",
+    "session_extend",
+    "session_message",
+    "session_pause",
+    "session_resume",
+    "violation_review",
     "MAX_SOCKETS_PER_STUDENT",
     "SESSION_ACTIONS",
     "SESSION_ACTIONS_BY_SLUG",

@@ -1,29 +1,27 @@
 """A session's life cycle: created, edited while scheduled, moved through TRANSITIONS by the teacher (one service per
-action, listed in SESSION_ACTIONS) or completed by the clock.
+action, listed in services.actions.SESSION_ACTIONS) or completed by the clock.
 
 Every transition locks the session row, checks TRANSITIONS and publishes after commit.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import User
-from attempts.services import attempts_create, attempts_submit_open
+from attempts.models import Attempt, AttemptStatus
+from attempts.services import attempts_close, attempts_create, attempts_submit_open
 from classes.models import Class
 from exams.models import Test
-from ielts_site.clock import iso, now
+from ielts_site.clock import grace_period, iso, now
 from ielts_site.errors import Conflict, InvalidInput, NotFound
-from realtime.events import publish_on_commit
+from realtime.events import publish_on_commit, resync_on_commit
 from sessions_app.models import (
-    TRANSITIONS,
     ConnectionStatus,
     Participant,
     Session,
     SessionStatus,
-    grace_period,
     paper_duration,
 )
 from sessions_app.services.presence import lock_participants
@@ -83,12 +81,17 @@ def _locked(session: Session | int) -> Session:
         raise NotFound("Session not found.") from exc
 
 
-def _transition(session: Session | int, to: str) -> Session:
+def _transition(session: Session | int, to: str, *, by_action: str, by: User | None) -> Session:
+    """Lock the session and move it to `to` by the action `by_action` (not saved yet), or refuse."""
     session = _locked(session)
-    if not session.can_transition_to(to):
+    if not session.can_transition_to(to, by=by_action):
         raise InvalidTransition(
             f"A {session.get_status_display().lower()} session cannot become {SessionStatus(to).label.lower()}."
         )
+    logger.info(
+        "session transition",
+        extra={"session_id": session.pk, "from": session.status, "to": to, "by": by.pk if by else None},
+    )
     session.status = to
     return session
 
@@ -97,9 +100,9 @@ def _publish_status(session: Session) -> None:
     publish_on_commit(session.pk, "session_status_changed", status=session.status)
 
 
-def _move(session: Session | int, to: str, *, announce: str) -> Session:
+def _move(session: Session | int, to: str, *, by_action: str, by: User | None, announce: str) -> Session:
     """A transition that changes the status alone: saved, announced with `announce`, then the status."""
-    session = _transition(session, to)
+    session = _transition(session, to, by_action=by_action, by=by)
     session.save(update_fields=["status", "updated_at"])
     publish_on_commit(session.pk, announce)
     _publish_status(session)
@@ -107,14 +110,16 @@ def _move(session: Session | int, to: str, *, announce: str) -> Session:
 
 
 @transaction.atomic
-def session_open_waiting_room(*, session: Session | int) -> Session:
-    return _move(session, SessionStatus.WAITING_FOR_STUDENTS, announce="waiting_room_opened")
+def session_open_waiting_room(*, session: Session | int, by: User | None = None) -> Session:
+    return _move(
+        session, SessionStatus.WAITING_FOR_STUDENTS, by_action="start-waiting", by=by, announce="waiting_room_opened"
+    )
 
 
 @transaction.atomic
-def session_start(*, session: Session | int) -> Session:
+def session_start(*, session: Session | int, by: User | None = None) -> Session:
     """Start one clock for everyone: each connected student gets an attempt and the same ends_at."""
-    session = _transition(session, SessionStatus.IN_PROGRESS)
+    session = _transition(session, SessionStatus.IN_PROGRESS, by_action="start", by=by)
     connected = list(
         session.participants.filter(connection_status=ConnectionStatus.CONNECTED).values_list("student_id", flat=True)
     )
@@ -147,17 +152,26 @@ def _complete(session: Session, *, reason: str) -> Session:
 
 
 @transaction.atomic
-def session_complete(*, session: Session | int) -> Session:
-    """The teacher ends the test now: every open attempt is submitted and marked."""
-    return _complete(_transition(session, SessionStatus.COMPLETED), reason=CompletionReason.TEACHER)
+def session_complete(*, session: Session | int, by: User | None = None) -> Session:
+    """The teacher ends the test now (running or paused): every open attempt is submitted and marked."""
+    session = _transition(session, SessionStatus.COMPLETED, by_action="complete", by=by)
+    return _complete(session, reason=CompletionReason.TEACHER)
+
+
+def _wait_for_writers(session_id) -> None:
+    """Lock the session row, as every writer of the session and its attempts does first: what this transaction reads
+    next sees the control that was being written (a pause, an extension, a reopen) as committed."""
+    list(Session.objects.select_for_update(no_key=True).filter(pk=session_id).values_list("pk", flat=True))
 
 
 def session_complete_if_due(*, session_id: int) -> bool:
     """Time is up (plus the grace): complete the session once, whichever server process gets here first.
 
-    The conditional UPDATE decides who acts, on SQLite as on PostgreSQL.
+    The conditional UPDATE decides who acts, on SQLite as on PostgreSQL; the session's lock, taken first, makes it
+    see a control written meanwhile (an extension, a reopen: the session is then no longer due).
     """
     with transaction.atomic():
+        _wait_for_writers(session_id)
         moment = now()
         claimed = (
             _due().filter(pk=session_id).update(status=SessionStatus.COMPLETED, completed_at=moment, updated_at=moment)
@@ -174,8 +188,58 @@ def session_complete_if_due(*, session_id: int) -> bool:
     return True
 
 
+def _open_later(cutoff):
+    """Open attempts of the session (an OuterRef) whose own deadline is later than `cutoff`."""
+    return Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, ends_at__gt=cutoff)
+
+
 def _due():
-    return Session.objects.filter(status=SessionStatus.IN_PROGRESS, ends_at__lte=now() - grace_period())
+    """Sessions whose own time (plus the grace) is up and that no attempt with a later deadline keeps open."""
+    cutoff = now() - grace_period()
+    return Session.objects.filter(status=SessionStatus.IN_PROGRESS, ends_at__lte=cutoff).exclude(
+        Exists(_open_later(cutoff))
+    )
+
+
+def _going_on(cutoff):
+    """Sessions in progress that are not due: their own time, or an attempt's with extra time, is still running."""
+    return Session.objects.filter(status=SessionStatus.IN_PROGRESS).filter(
+        Q(ends_at__gt=cutoff) | Exists(_open_later(cutoff))
+    )
+
+
+def _attempts_due():
+    """Open attempts whose own time (plus the grace) is up while their session goes on. An attempt whose session
+    is due closes with it, in the session's completion. No join: a conditional UPDATE of these rechecks every
+    condition on the attempt row it waited for (a join's conditions it would not)."""
+    cutoff = now() - grace_period()
+    return Attempt.objects.filter(
+        status=AttemptStatus.IN_PROGRESS, ends_at__lte=cutoff, session_id__in=_going_on(cutoff).values("pk")
+    )
+
+
+def attempts_due_ids() -> list[int]:
+    return list(_attempts_due().values_list("pk", flat=True))
+
+
+def attempt_close_if_due(*, attempt_id: int) -> bool:
+    """An attempt's own time is up (plus the grace) while its session goes on: close it once, whichever server
+    process gets here first, and give its student a fresh state sync.
+
+    The session is locked first, so a pause, an extension or the session's completion either happened before this
+    looks (and is seen) or waits for it; the conditional UPDATE of the attempt decides between two clocks."""
+    with transaction.atomic():
+        session_id = Attempt.objects.filter(pk=attempt_id).values_list("session_id", flat=True).first()
+        if session_id is None:
+            return False
+        _wait_for_writers(session_id)
+        if not _attempts_due().filter(pk=attempt_id).update(status=AttemptStatus.SUBMITTED):
+            return False
+        attempt = Attempt.objects.select_related("session", "test").get(pk=attempt_id)
+        attempts_close([attempt], reason=CompletionReason.TIME_UP)
+        resync_on_commit(attempt.session_id, [attempt.student_id])
+    logger.info("attempt closed by the clock", extra={"attempt_id": attempt_id})
+    return True
 
 
 def sessions_due_ids() -> list[int]:
@@ -183,46 +247,15 @@ def sessions_due_ids() -> list[int]:
 
 
 @transaction.atomic
-def session_cancel(*, session: Session | int) -> Session:
-    return _move(session, SessionStatus.CANCELLED, announce="session_cancelled")
+def session_cancel(*, session: Session | int, by: User | None = None) -> Session:
+    return _move(session, SessionStatus.CANCELLED, by_action="cancel", by=by, announce="session_cancelled")
 
 
 @transaction.atomic
 def session_delete(*, session: Session | int) -> None:
     session = _locked(session)
-    if session.status == SessionStatus.IN_PROGRESS:
+    if session.is_running:
         raise Conflict("A session in progress cannot be deleted; complete it first.", code="session_in_progress")
     # Before the cascade deletes their connections (a closing socket would otherwise wait on us, and we on it).
     lock_participants(session.participants.all())
     session.delete()
-
-
-@dataclass(frozen=True)
-class SessionAction:
-    """A transition the teacher asks for: the REST action's path, the status it reaches, the service that takes
-    it there, the button's label and what the teacher is told once it is done."""
-
-    slug: str
-    to: str
-    service: Callable[..., Session]
-    label: str
-    done: str
-    done_briefly: str  # the admin's "<done_briefly>: <n>." after a bulk action
-
-    @property
-    def allowed_from(self) -> list[str]:
-        return [status for status, targets in TRANSITIONS.items() if self.to in targets]
-
-
-# The one list of the teacher's transitions: the viewset's actions, the admin's and the live monitor's buttons.
-SESSION_ACTIONS = (
-    SessionAction("start-waiting", SessionStatus.WAITING_FOR_STUDENTS, session_open_waiting_room,
-                  "Open the waiting room", "The waiting room is open.", "Waiting room opened"),
-    SessionAction("start", SessionStatus.IN_PROGRESS, session_start, "Start the test", "The test has started.",
-                  "Started"),
-    SessionAction("complete", SessionStatus.COMPLETED, session_complete, "Complete now", "The session is completed.",
-                  "Completed"),
-    SessionAction("cancel", SessionStatus.CANCELLED, session_cancel, "Cancel the session",
-                  "The session is cancelled.", "Cancelled"),
-)  # fmt: skip
-SESSION_ACTIONS_BY_SLUG = {action.slug: action for action in SESSION_ACTIONS}

@@ -7,8 +7,10 @@ their live connections is inserted or deleted), so two writers never wait on eac
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Count
 
 from accounts.models import User
+from attempts.models import Attempt, AttemptEvent, AttemptStatus
 from attempts.services import attempt_create
 from ielts_site.clock import now
 from ielts_site.errors import Conflict, Forbidden
@@ -88,11 +90,37 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
     participant.connection_status = ConnectionStatus.CONNECTED
     participant.save(update_fields=["last_activity", "joined_at", "connection_status"])
     attempt = None
-    if session.status == SessionStatus.IN_PROGRESS:
+    if session.is_running:
         attempt = attempt_create(session=session, student=student)
+        if first_connection:
+            _back_online(attempt, moment)
     if first_connection:
         publish_presence(session.pk, "participant_joined", student)
+    else:
+        _publish_connections(session.pk, student, open_elsewhere.count() + 1)
     return participant, attempt, first_connection
+
+
+def _back_online(attempt: Attempt, moment) -> None:
+    """The student is back: the offline stretch of their open attempt ends, and the log says so."""
+    if not attempt.is_open:
+        return
+    attempt.offline_seconds = attempt.offline_seconds_at(moment)
+    attempt.offline_since = None
+    attempt.save(update_fields=["offline_seconds", "offline_since"])
+    AttemptEvent.objects.create(attempt=attempt, type="connected", data={}, created_at=moment)
+
+
+def _publish_connections(session_id, student: User, connections: int) -> None:
+    """A student's count of open sockets changed while it is 2 or more, or fell back to 1."""
+    publish_on_commit(
+        session_id,
+        "participant_connections",
+        audience=Audience.TEACHERS,
+        student_id=student.pk,
+        student_name=student.display_name,
+        connections=connections,
+    )
 
 
 @transaction.atomic
@@ -108,22 +136,33 @@ def participant_disconnect(*, channel_name: str) -> bool:
     return refresh_presence([participant]) == 1
 
 
-def refresh_presence(locked: list[Participant]) -> int:
+def refresh_presence(locked: list[Participant], *, gone_since=None) -> int:
     """Derive these locked participants' state from their live connections (read under the locks, which a join
     takes first too: a student still connected elsewhere stays connected); publish who went offline, with one
-    count per session however many went. Returns how many went offline."""
+    count per session however many went, and the new count of sockets of those still here. Their open attempts'
+    offline time counts from `gone_since` (a dead process's last heartbeat), or now. Returns how many went
+    offline."""
     shown_connected = [p for p in locked if p.connection_status != ConnectionStatus.DISCONNECTED]
     if not shown_connected:
         return 0
-    still_here = set(
-        LiveConnection.objects.filter(participant__in=shown_connected).values_list("participant_id", flat=True)
+    still_here = dict(
+        LiveConnection.objects.filter(participant__in=shown_connected)
+        .order_by()
+        .values("participant_id")
+        .annotate(n=Count("id"))
+        .values_list("participant_id", "n")
     )
+    for participant in shown_connected:
+        if participant.pk in still_here:
+            _publish_connections(participant.session_id, participant.student, still_here[participant.pk])
     offline = [p for p in shown_connected if p.pk not in still_here]
     if not offline:
         return 0
+    moment = now()
     Participant.objects.filter(pk__in=[p.pk for p in offline]).update(
-        connection_status=ConnectionStatus.DISCONNECTED, last_activity=now()
+        connection_status=ConnectionStatus.DISCONNECTED, last_activity=moment
     )
+    _offline_from(offline, gone_since or moment)
     by_session = defaultdict(list)
     for participant in offline:
         by_session[participant.session_id].append(participant.student)
@@ -156,3 +195,27 @@ def participants_touch(*, pairs) -> int:
         if (session_id, student_id) in pairs
     ]
     return Participant.objects.filter(pk__in=free).update(last_activity=now())
+
+
+def _offline_from(participants: list[Participant], moment) -> None:
+    """These students went offline at `moment`: their open attempts in running, unpaused sessions start counting
+    offline time (one statement), and each attempt's log says so."""
+    pairs = {(p.session_id, p.student_id) for p in participants}
+    candidates = Attempt.objects.filter(
+        status=AttemptStatus.IN_PROGRESS,
+        session__status=SessionStatus.IN_PROGRESS,
+        offline_since__isnull=True,
+        session_id__in={session_id for session_id, _ in pairs},
+        student_id__in={student_id for _, student_id in pairs},
+    )
+    attempts = [
+        pk
+        for pk, session_id, student_id in candidates.values_list("pk", "session_id", "student_id")
+        if (session_id, student_id) in pairs
+    ]
+    if not attempts:
+        return
+    Attempt.objects.filter(pk__in=attempts).update(offline_since=moment)
+    AttemptEvent.objects.bulk_create(
+        AttemptEvent(attempt_id=pk, type="disconnected", data={}, created_at=moment) for pk in attempts
+    )

@@ -48,6 +48,7 @@ def server_process_forget(*, server_id: str) -> int:
     while True:
         with transaction.atomic():
             participant_ids = _participants_on(server_id)
+            last_seen = ServerProcess.objects.filter(pk=server_id).values_list("last_seen", flat=True).first()
             # In bulk: a large process holds thousands of students, and a sweep runs on a survivor's clock thread.
             locked = lock_participants(Participant.objects.filter(pk__in=participant_ids))
             # Holding the process row, no new connection can name it (its foreign-key check waits for us).
@@ -60,7 +61,7 @@ def server_process_forget(*, server_id: str) -> int:
                 locked += lock_participants(Participant.objects.filter(pk__in=joined))
             LiveConnection.objects.filter(server_id=server_id).delete()
             ServerProcess.objects.filter(pk=server_id).delete()
-            return refresh_presence(locked)
+            return refresh_presence(locked, gone_since=last_seen)
 
 
 def server_processes_sweep() -> int:
