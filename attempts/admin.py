@@ -1,11 +1,19 @@
-"""Attempts in the admin: read-only. Students write them through the WebSocket; the event log is append-only."""
+"""Attempts in the admin: read-only rows (students write them through the WebSocket; the event log is
+append-only), plus the teacher's live controls where they make sense: finish, extra time, reopen."""
 
+from functools import partial
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
 from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Violation
-from ielts_site.admin_tools import ReadOnlyAdmin, ReadOnlyInline, TeacherScopedAdmin
+from ielts_site.admin_tools import ReadOnlyAdmin, ReadOnlyInline, TeacherScopedAdmin, run_for_each
+from ielts_site.clock import now
+from sessions_app.services import attempt_extend, attempt_finish, attempt_reopen
+from sessions_app.services.controls import EXTRA_SECONDS, REOPEN_SECONDS
 
 ATTEMPT_CLASS = "session__school_class"
 ROW_CLASS = "attempt__session__school_class"
@@ -40,8 +48,27 @@ class HighlightInline(ReadOnlyInline, admin.TabularInline):
 
 class ViolationInline(ReadOnlyInline, admin.TabularInline):
     model = Violation
-    fields = ("type", "timestamp")
+    fields = ("type", "timestamp", "verdict", "note", "reviewed_by", "reviewed_at")
     readonly_fields = fields
+
+
+class ExtraTimeForm(forms.Form):
+    minutes = forms.IntegerField(
+        min_value=EXTRA_SECONDS[0] // 60, max_value=EXTRA_SECONDS[-1] // 60,
+        help_text="More time for each selected student (negative to correct a mistake).",
+    )  # fmt: skip
+    reason = forms.CharField(max_length=500, required=False)
+
+    def clean_minutes(self):
+        if self.cleaned_data["minutes"] == 0:
+            raise forms.ValidationError("Give or take at least one minute.")
+        return self.cleaned_data["minutes"]
+
+
+class ReopenForm(forms.Form):
+    minutes = forms.IntegerField(
+        min_value=1, max_value=REOPEN_SECONDS[-1] // 60, help_text="The reopened attempt ends this long from now."
+    )
 
 
 class AttemptEventInline(ReadOnlyInline, admin.TabularInline):
@@ -58,10 +85,47 @@ class AttemptAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     list_filter = ("status", ("session", admin.RelatedOnlyFieldListFilter), ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("student__username", "student__first_name", "student__last_name", "session__title")
     list_select_related = ("student", "session", "test")
-    fields = ("student", "session", "test", "status", "score", "band", "started_at", "submitted_at",
-              "current_passage_index", "current_question_index", "flagged")  # fmt: skip
+    fields = ("student", "session", "test", "status", "score", "band", "started_at", "ends_at", "extra_seconds",
+              "offline_time", "submitted_at", "current_passage_index", "current_question_index", "flagged")  # fmt: skip
     readonly_fields = fields
     inlines = [AnswerInline, ViolationInline, HighlightInline, AttemptEventInline]
+    actions = ["finish", "extra_time", "reopen"]
+
+    def has_control_permission(self, request):
+        """The live controls: the session's teachers (the queryset is already theirs) and admins."""
+        return request.user.is_staff_member
+
+    @admin.action(description="Finish now (submit and mark)", permissions=["control"])
+    def finish(self, request, queryset):
+        service = partial(attempt_finish, by=request.user)
+        run_for_each(self, request, queryset, service, done="Finished", argument="attempt")
+
+    @admin.action(description="Give extra time…", permissions=["control"])
+    def extra_time(self, request, queryset):
+        return self._with_form(
+            request, queryset, ExtraTimeForm, "extra_time", "Give extra time",
+            lambda data: partial(attempt_extend, by=request.user, seconds=data["minutes"] * 60, reason=data["reason"]),
+            done="Extra time given",
+        )  # fmt: skip
+
+    @admin.action(description="Reopen…", permissions=["control"])
+    def reopen(self, request, queryset):
+        return self._with_form(
+            request, queryset, ReopenForm, "reopen", "Reopen",
+            lambda data: partial(attempt_reopen, by=request.user, seconds=data["minutes"] * 60), done="Reopened",
+        )  # fmt: skip
+
+    def _with_form(self, request, queryset, form_class, action_name, title, service_for, *, done):
+        """An action that asks for numbers first: the form on an intermediate page, then the service per attempt."""
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_for_each(self, request, queryset, service_for(form.cleaned_data), done=done, argument="attempt")
+            return None
+        context = {
+            **self.admin_site.each_context(request), "title": title, "form": form, "attempts": list(queryset),
+            "action_name": action_name, "submit_label": title, "opts": self.model._meta,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/attempts/attempt/control_form.html", context)
 
     def get_queryset(self, request):
         return (
@@ -81,6 +145,10 @@ class AttemptAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     @admin.display(description="violations", ordering="n_violations")
     def violation_count(self, attempt):
         return attempt.n_violations
+
+    @admin.display(description="offline seconds")
+    def offline_time(self, attempt):
+        return attempt.offline_seconds_at(now())
 
     @admin.display(description="flagged questions")
     def flagged(self, attempt):
@@ -123,8 +191,8 @@ class HighlightAdmin(AttemptRowAdmin):
 
 @admin.register(Violation)
 class ViolationAdmin(AttemptRowAdmin):
-    list_display = ("student", "session", "type", "timestamp")
-    list_filter = ("type", ("attempt__session", admin.RelatedOnlyFieldListFilter))
+    list_display = ("student", "session", "type", "timestamp", "verdict")
+    list_filter = ("type", "verdict", ("attempt__session", admin.RelatedOnlyFieldListFilter))
 
 
 @admin.register(AttemptEvent)

@@ -5,6 +5,7 @@ shown here.
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -98,11 +99,11 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     search_fields = ("title", "school_class__name", "test__title")
     date_hierarchy = "scheduled_at"
     list_select_related = ("school_class", "test")
-    actions = ["open_waiting_room", "start", "complete", "cancel"]
+    actions = ["open_waiting_room", "start", "pause", "resume", "complete", "cancel"]
     fields = ("title", "school_class", "test", "scheduled_at", "status", "pages", "started_at", "ends_at",
-              "completed_at", "created_by", "created_at", "updated_at")  # fmt: skip
-    always_readonly = ("status", "pages", "started_at", "ends_at", "completed_at", "created_by", "created_at",
-                       "updated_at")  # fmt: skip
+              "paused_at", "pause_reason", "completed_at", "created_by", "created_at", "updated_at")  # fmt: skip
+    always_readonly = ("status", "pages", "started_at", "ends_at", "paused_at", "pause_reason", "completed_at",
+                       "created_by", "created_at", "updated_at")  # fmt: skip
     inlines = [ParticipantInline]
     change_form_template = "admin/sessions_app/session/change_form.html"
 
@@ -194,7 +195,8 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
 
     def _transition(self, request, queryset, slug: str) -> None:
         action = SESSION_ACTIONS_BY_SLUG[slug]
-        run_for_each(self, request, queryset, action.service, done=action.done_briefly, argument="session")
+        service = partial(action.service, by=request.user)
+        run_for_each(self, request, queryset, service, done=action.done_briefly, argument="session")
 
     @admin.action(description="Open the waiting room", permissions=["change"])
     def open_waiting_room(self, request, queryset):
@@ -211,6 +213,14 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     @admin.action(description="Cancel", permissions=["change"])
     def cancel(self, request, queryset):
         self._transition(request, queryset, "cancel")
+
+    @admin.action(description="Pause", permissions=["change"])
+    def pause(self, request, queryset):
+        self._transition(request, queryset, "pause")
+
+    @admin.action(description="Resume", permissions=["change"])
+    def resume(self, request, queryset):
+        self._transition(request, queryset, "resume")
 
     def get_urls(self):
         return [
@@ -230,7 +240,7 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
         if not self.has_change_permission(request, session):
             raise PermissionDenied
         try:
-            action.service(session=session)
+            action.service(session=session, by=request.user)
         except ApplicationError as exc:
             self.message_user(request, exc.detail, messages.ERROR)
         else:
@@ -248,7 +258,7 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
                     "url": reverse("admin:sessions_app_session_transition", args=[session.pk, action.slug]),
                 }
                 for action in SESSION_ACTIONS
-                if can_change and session.can_transition_to(action.to)
+                if can_change and session.can_transition_to(action.to, by=action.slug)
             ]
             extra_context["session_live_url"] = live_url(session.pk)
             extra_context["session_results_url"] = results_url(session.pk)
