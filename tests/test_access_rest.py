@@ -28,6 +28,7 @@ FORGED = {"unknown": 987654, "huge": 2**63, "huger": 2**64, "negative": -1, "zer
 
 def add_twin_class(world, make_user, connect_student):
     """The other teacher's class: its own paper, student and running session with an attempt."""
+    from attempts.services import attempt_record_violation
     from classes.models import Class
     from exams.services import test_create
     from sessions_app.services import class_enrol, session_create, session_open_waiting_room, session_start
@@ -42,8 +43,11 @@ def add_twin_class(world, make_user, connect_student):
     session_open_waiting_room(session=session)
     connect_student(session, twin)
     session_start(session=session)
+    attempt = session.attempts.get()
+    attempt_record_violation(attempt=attempt)
     return {"class": klass.pk, "session": session.pk, "test": paper.pk, "student": twin.pk, "newcomer": twin.pk,
-            "attempt": session.attempts.get().pk, "question": paper.questions.get(number=1).pk}  # fmt: skip
+            "attempt": attempt.pk, "question": paper.questions.get(number=1).pk,
+            "violation": attempt.violations.get().pk}  # fmt: skip
 
 
 def _call(user, method, url, data):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from attempts.models import Answer, AttemptStatus
 from attempts.services import attempt_flag, attempt_highlight, attempt_record_violation
 from realtime.events import teachers_group
-from sessions_app.models import Session
+from tests.controls_support import move_deadlines
 from tests.test_api_support import API, assert_error
 from tests.test_api_support import bearer_client as api
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ATTEMPT_FIELDS = [
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
-    "violations", "score", "band",
+    "violations", "score", "band", "extra_seconds", "offline_seconds",
 ]  # fmt: skip
 
 
@@ -50,7 +50,11 @@ def test_the_body_has_exactly_the_contract_s_fields(attempt, students, questions
     assert body["ends_at"] == running_session.ends_at.isoformat().replace("+00:00", "Z")
     assert body["server_now"].endswith("Z")
     assert body["flagged_question_ids"] == [questions[2].pk]
-    assert [v["type"] for v in body["violations"]] == ["PASTE"] and set(body["violations"][0]) == {"type", "timestamp"}
+    assert [v["type"] for v in body["violations"]] == ["PASTE"] and set(body["violations"][0]) == {
+        "id", "type", "timestamp", "verdict", "note",
+    }  # fmt: skip
+    assert (body["violations"][0]["verdict"], body["violations"][0]["note"]) == (None, None)
+    assert (body["extra_seconds"], body["offline_seconds"]) == (0, 0)
     highlight = body["highlights"][0]
     assert set(highlight) == {"id", "passage_id", "text", "position_start", "position_end", "timestamp"}
     assert (highlight["passage_id"], highlight["text"], highlight["position_start"], highlight["position_end"]) == (
@@ -104,7 +108,7 @@ def test_submit_marks_and_then_both_actions_are_409(attempt, students, questions
 
 
 def test_after_ends_at_answers_and_submit_are_409(attempt, students, questions, running_session):
-    Session.objects.filter(pk=running_session.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    move_deadlines(running_session, ends_at=timezone.now() - timedelta(minutes=1))
     client = api(students[0])
     assert_error(
         client.post(f"{API}/attempts/{attempt.pk}/answers", {"question_id": questions[1].pk, "answer": "TRUE"}),

@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
+from attempts.services import attempt_record_violation, attempt_submit
 from classes.services import class_create
 from conftest import paper_data
 from exams.services import test_create
-from sessions_app.services import class_enrol, session_create, session_open_waiting_room, session_start
+from sessions_app.services import (
+    class_enrol,
+    session_create,
+    session_open_waiting_room,
+    session_pause,
+    session_start,
+)
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
 
@@ -38,18 +45,25 @@ def build_world(state: str, make_user, connect_student) -> World:
     session = session_create(
         school_class=klass, test=paper, title="Mock", scheduled_at=timezone.now(), created_by=teacher
     )
-    if state in ("waiting_connected", "running"):
+    if state in ("waiting_connected", "running", "paused", "submitted"):
         session_open_waiting_room(session=session)
         connect_student(session, student)
-    if state == "running":
+    if state in ("running", "paused", "submitted"):
         session_start(session=session)
     attempt = session.attempts.filter(student=student).first()
+    if attempt:
+        attempt_record_violation(attempt=attempt)
+    violation = attempt.violations.get() if attempt else None
+    if state == "paused":
+        session_pause(session=session)
+    if state == "submitted":
+        attempt_submit(attempt=attempt)
     world = World(
         users={"anonymous": None, "student": student, "other_student": other_student, "teacher": teacher,
                "other_teacher": other_teacher, "admin": admin},
         ids={"class": klass.pk, "session": session.pk, "test": paper.pk, "student": student.pk,
              "newcomer": newcomer.pk, "attempt": attempt.pk if attempt else 0,
-             "question": paper.questions.get(number=1).pk},
+             "question": paper.questions.get(number=1).pk, "violation": violation.pk if violation else 0},
     )  # fmt: skip
     return world
 
@@ -106,6 +120,22 @@ ROWS = [
     ("attempt-answer", "running", "post", "/attempts/{attempt}/answers",
      lambda w: {"question_id": w.ids["question"], "answer": "TRUE"}, (401, 200, 404, 403, 404, 403)),
     ("attempt-submit", "running", "post", "/attempts/{attempt}/submit", _none, (401, 200, 404, 403, 404, 403)),
+    # The teacher's live controls: a student → 403, a teacher who is not one of the session's → 404.
+    ("pause", "running", "post", "/sessions/{session}/pause", lambda w: {"reason": "fire alarm"},
+     (401, 403, 404, 200, 404, 200)),
+    ("resume", "paused", "post", "/sessions/{session}/resume", _none, (401, 403, 404, 200, 404, 200)),
+    ("session-extra-time", "running", "post", "/sessions/{session}/extra-time", lambda w: {"seconds": 60},
+     (401, 403, 404, 200, 404, 200)),
+    ("messages-list", "running", "get", "/sessions/{session}/messages", _none, (401, 200, 404, 200, 404, 200)),
+    ("messages-create", "running", "post", "/sessions/{session}/messages", lambda w: {"text": "Question 12: typo"},
+     (401, 403, 404, 201, 404, 201)),
+    ("attempt-extra-time", "running", "post", "/attempts/{attempt}/extra-time", lambda w: {"seconds": 60},
+     (401, 403, 403, 200, 404, 200)),
+    ("attempt-finish", "running", "post", "/attempts/{attempt}/finish", _none, (401, 403, 403, 200, 404, 200)),
+    ("attempt-reopen", "submitted", "post", "/attempts/{attempt}/reopen", lambda w: {"seconds": 300},
+     (401, 403, 403, 200, 404, 200)),
+    ("violation-review", "running", "post", "/attempts/{attempt}/violations/{violation}/review",
+     lambda w: {"verdict": "DISMISSED", "note": "my fault"}, (401, 403, 403, 200, 404, 200)),
 ]  # fmt: skip
 
 CASES = [
@@ -147,6 +177,7 @@ def test_every_contract_route_is_in_the_matrix():
         template = (
             path.replace("{test}", "{id}").replace("{class}", "{id}").replace("{session}", "{id}")
             .replace("{attempt}", "{id}").replace("{student}", "{student_id}")
+            .replace("{violation}", "{violation_id}")
         )  # fmt: skip
         covered.add((method, template))
     assert operations - covered == set()

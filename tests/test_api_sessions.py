@@ -21,7 +21,10 @@ SESSION_FIELDS = {
     "id", "class_id", "test_id", "title", "status", "scheduled_at", "started_at", "ends_at", "completed_at",
     "created_by", "created_at", "updated_at", "server_now", "participants",
 }  # fmt: skip
-PARTICIPANT_FIELDS = {"student_id", "student_name", "attempt_id", "joined_at", "connection_status", "last_activity"}
+PARTICIPANT_FIELDS = {
+    "student_id", "student_name", "attempt_id", "joined_at", "connection_status", "last_activity", "connections",
+    "offline_seconds",
+}  # fmt: skip
 
 
 def parse(value: str) -> datetime:
@@ -51,6 +54,7 @@ def test_create_makes_the_class_students_participants(teacher, school_class, pap
     assert set(first) == PARTICIPANT_FIELDS
     assert first["student_name"] == "Stu Dent1" and first["attempt_id"] is None
     assert first["connection_status"] == "DISCONNECTED" and first["joined_at"] is None
+    assert (first["connections"], first["offline_seconds"]) == (0, 0)
 
 
 def test_student_name_falls_back_to_the_username(teacher, school_class, paper, make_user):
@@ -164,6 +168,7 @@ REACH = {
     "SCHEDULED": [],
     "WAITING_FOR_STUDENTS": ["start-waiting"],
     "IN_PROGRESS": ["start-waiting", "start"],
+    "PAUSED": ["start-waiting", "start", "pause"],
     "COMPLETED": ["start-waiting", "start", "complete"],
     "CANCELLED": ["cancel"],
 }
@@ -274,7 +279,8 @@ def test_stats_body(teacher, running_session, students):
     assert rows[students[0].pk] == {
         "student_id": students[0].pk, "student_name": "Stu Dent1", "attempt_id": a0.pk, "status": "SUBMITTED",
         "answered": 4, "correct": 4, "score": 4, "band": 9.0, "violations": 0, "highlights": 0,
-        "current_passage_index": 0, "current_question_index": 0,
+        "current_passage_index": 0, "current_question_index": 0, "extra_seconds": 0, "offline_seconds": 0,
+        "violations_confirmed": 0,
     }  # fmt: skip
     row1 = rows[students[1].pk]
     assert (row1["status"], row1["answered"], row1["correct"], row1["score"], row1["band"]) == (

@@ -18,7 +18,8 @@ from exams.marking import BAND_TABLES, band_for, is_correct
 from exams.models import Module, Test
 from ielts_site.clock import now
 from realtime import clock
-from sessions_app.models import Session, SessionStatus
+from sessions_app.models import SessionStatus
+from tests.controls_support import move_deadlines
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
 
@@ -127,7 +128,7 @@ def test_the_clock_completes_a_session_with_a_stored_bad_table(running_session, 
     for number in (1, 2):
         question = running_session.test.questions.get(number=number)
         attempt_answer(attempt=attempt, question_id=question.pk, answer=question.answers[0])
-    Session.objects.filter(pk=running_session.pk).update(ends_at=now() - timedelta(hours=1))
+    move_deadlines(running_session, ends_at=now() - timedelta(hours=1))
     with caplog.at_level(logging.WARNING):
         assert clock.tick() == [running_session.pk]
     running_session.refresh_from_db()
@@ -151,7 +152,7 @@ def two_due_sessions(running_session, school_class, paper, teacher, students, co
     session_open_waiting_room(session=other)
     connect_student(other, students[2])
     session_start(session=other)
-    Session.objects.filter(pk__in=[running_session.pk, other.pk]).update(ends_at=now() - timedelta(hours=1))
+    move_deadlines(running_session, other, ends_at=now() - timedelta(hours=1))
     return running_session, other
 
 

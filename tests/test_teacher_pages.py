@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from attempts.models import AttemptStatus
+from attempts.models import AttemptStatus, Verdict
 from attempts.services import (
     attempt_answer,
     attempt_flag,
@@ -21,10 +21,12 @@ from attempts.services import (
     attempt_submit,
 )
 from classes.models import ClassStatus
+from ielts_site.clock import iso
 from monitoring.charts import band_counts, band_distribution_svg, facility_svg
+from monitoring.selectors import GIVE_BACK_REASON
 from sessions_app.models import Session, SessionStatus
 from sessions_app.selectors import session_stats
-from sessions_app.services import session_complete
+from sessions_app.services import session_complete, session_extend
 
 pytestmark = pytest.mark.django_db
 
@@ -279,10 +281,14 @@ def test_a_post_with_an_unknown_action_shows_the_page_with_a_message(teacher, sc
 # ---------------------------------------------------------------- live monitor
 
 
+def live_config(html: str) -> dict:
+    return json.loads(html.split('<script id="live-config" type="application/json">')[1].split("</script>")[0])
+
+
 def test_live_page_carries_its_configuration(teacher, session):
     response = client_for(teacher).get(reverse("teacher-live", args=[session.pk]))
     html = response.content.decode()
-    config = json.loads(html.split('<script id="live-config" type="application/json">')[1].split("</script>")[0])
+    config = live_config(html)
     assert config["sessionId"] == session.pk
     assert config["apiBase"] == f"/api/v1/sessions/{session.pk}"
     assert config["wsPath"] == f"/api/v1/sessions/{session.pk}/ws"
@@ -291,6 +297,41 @@ def test_live_page_carries_its_configuration(teacher, session):
     for action in ("start-waiting", "start", "complete", "cancel"):
         assert f'data-action="{action}"' in html
     assert 'src="/static/teacher/live.js"' in html and 'name="csrf-token"' in html
+
+
+def test_live_page_offers_the_teacher_s_controls(teacher, running_session, students):
+    """Pause and resume beside the other transitions, the class's and the cards' controls, and what the script
+    needs to show a paused clock and the offline time already given back."""
+    from sessions_app.services import attempt_extend, session_pause
+
+    attempt = running_session.attempts.get(student=students[0])
+    attempt_extend(attempt=attempt, seconds=42, by=teacher, reason=GIVE_BACK_REASON)
+    attempt_extend(attempt=attempt, seconds=300, by=teacher, reason="Access arrangement")  # not a give-back
+    session_extend(session=running_session, seconds=60, by=teacher, reason=GIVE_BACK_REASON)  # the class: neither
+    session_pause(session=running_session, by=teacher, reason="Fire alarm")
+    html = client_for(teacher).get(reverse("teacher-live", args=[running_session.pk])).content.decode()
+    config = live_config(html)
+    assert config["actions"]["pause"]["allowed"] == ["IN_PROGRESS"]
+    assert config["actions"]["resume"]["allowed"] == ["PAUSED"]
+    assert config["controlStatuses"] == {
+        "running": ["IN_PROGRESS", "PAUSED"], "open": ["IN_PROGRESS", "PAUSED", "WAITING_FOR_STUDENTS"],
+    }  # fmt: skip
+    running_session.refresh_from_db()
+    assert config["pausedAt"] == iso(running_session.paused_at)
+    assert config["offlineGivenBack"] == {str(students[0].pk): 42}
+    assert config["giveBackReason"] == GIVE_BACK_REASON
+    for action in ("pause", "resume"):
+        assert f'data-action="{action}"' in html
+    assert 'data-class-control="extra"' in html and 'data-class-control="message"' in html
+    template = html.split('<template id="card-template">')[1].split("</template>")[0]
+    for control in ("extra", "message", "finish", "reopen", "review", "give-back"):
+        assert f'data-control="{control}"' in template
+    assert '<dialog id="control-dialog"' in html and '<dialog id="review-dialog"' in html
+
+
+def test_live_page_of_a_running_session_has_no_pause_moment(teacher, running_session):
+    config = live_config(client_for(teacher).get(reverse("teacher-live", args=[running_session.pk])).content.decode())
+    assert config["pausedAt"] is None and config["offlineGivenBack"] == {}
 
 
 # ---------------------------------------------------------------- results
@@ -404,6 +445,158 @@ def test_timeline_lists_every_event_of_the_attempt_in_order(teacher, completed_s
     assert "Highlighted “Passage 1”" in timeline
     assert "score 2, band 5.5" in timeline
     assert '<dd id="attempt-score">2/4</dd>' in html
+
+
+# ---------------------------------------------------------------- the teacher's controls on results and timeline
+
+
+@pytest.fixture
+def reviewed_session(running_session, students, teacher, connect_student):
+    """Student 1 leaves the tab and pastes (the tab switch confirmed, the paste dismissed as the teacher's own
+    doing), is given 5 minutes and a message, is finished by the teacher and reopened; student 2 is offline for a
+    while; then the session completes."""
+    from attempts.services import attempt_record_violation
+    from sessions_app.services import (
+        attempt_extend,
+        attempt_finish,
+        attempt_reopen,
+        participant_disconnect,
+        session_message,
+        session_pause,
+        session_resume,
+        violation_review,
+    )
+
+    first = running_session.attempts.get(student=students[0])
+    attempt_record_violation(attempt=first)
+    attempt_record_violation(attempt=first, violation_type="PASTE")
+    tab, paste = first.violations.order_by("timestamp", "id")
+    violation_review(attempt=first, violation_id=tab.pk, verdict="CONFIRMED", by=teacher, note="Seen twice")
+    violation_review(attempt=first, violation_id=paste.pk, verdict="DISMISSED", by=teacher, note="I asked for it")
+    attempt_extend(attempt=first, seconds=300, by=teacher, reason="Access arrangement")
+    session_message(session=running_session, text="Question 3 has a typo.", by=teacher)
+    session_pause(session=running_session, by=teacher, reason="Fire alarm")
+    session_resume(session=running_session, by=teacher)
+    attempt_finish(attempt=first, by=teacher)
+    attempt_reopen(attempt=first, seconds=600, by=teacher)
+    participant_disconnect(channel_name=f"test.{running_session.pk}.{students[1].pk}")
+    second = running_session.attempts.get(student=students[1])
+    second.refresh_from_db()
+    second.offline_seconds, second.offline_since = 75, None  # as if away for 75 s
+    second.save(update_fields=["offline_seconds", "offline_since"])
+    return session_complete(session=running_session)
+
+
+def test_results_show_confirmed_violations_beside_all_of_them(teacher, reviewed_session, students):
+    html = client_for(teacher).get(reverse("teacher-results", args=[reviewed_session.pk])).content.decode()
+    stats = session_stats(reviewed_session)
+    rows = {row["student_id"]: row for row in stats["students"]}
+    assert rows[students[0].pk]["violations"] == 2 and rows[students[0].pk]["violations_confirmed"] == 1
+    assert '<dd id="fig-violations">2</dd>' in html and '<dd id="fig-violations-confirmed">1</dd>' in html
+    first = html.split(f'<tr data-student-id="{students[0].pk}">')[1].split("</tr>")[0]
+    assert '<td class="num violations"><span class="violation-count some">2</span></td>' in first
+    assert '<td class="num confirmed"><span class="violation-count some">1</span></td>' in first
+    second = html.split(f'<tr data-student-id="{students[1].pk}">')[1].split("</tr>")[0]
+    assert '<td class="num confirmed"><span class="violation-count">0</span></td>' in second
+    assert '<td class="num offline">1 min 15 s</td>' in second and '<td class="num extra">–</td>' in second
+    by_type = html.split('id="violations-by-type"')[1].split("</ul>")[0]
+    assert 'Tab switch: <strong>1</strong> <span class="muted">(1 confirmed)</span>' in by_type
+    assert 'Paste: <strong>1</strong> <span class="muted">(0 confirmed)</span>' in by_type
+
+
+def test_csv_has_confirmed_violations_extra_and_offline_time(teacher, reviewed_session, students):
+    rows = read_csv(client_for(teacher).get(reverse("teacher-results-csv", args=[reviewed_session.pk])))
+    header = rows[0]
+    assert header[header.index("Violations") + 1] == "Confirmed violations"
+    assert "Extra time (s)" in header and "Offline (s)" in header
+    by_username = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    first, second = by_username["student1"], by_username["student2"]
+    assert (first["Violations"], first["Confirmed violations"]) == ("2", "1")
+    stats = {row["student_id"]: row for row in session_stats(reviewed_session)["students"]}
+    assert first["Extra time (s)"] == str(stats[students[0].pk]["extra_seconds"])
+    assert (second["Confirmed violations"], second["Extra time (s)"], second["Offline (s)"]) == ("0", "0", "75")
+
+
+def test_csv_keeps_the_sign_of_negative_numbers(teacher, running_session, students):
+    from sessions_app.services import attempt_extend
+
+    attempt = running_session.attempts.get(student=students[0])
+    attempt_extend(attempt=attempt, seconds=-120, by=teacher)
+    session_complete(session=running_session)
+    rows = read_csv(client_for(teacher).get(reverse("teacher-results-csv", args=[running_session.pk])))
+    row = dict(zip(rows[0], next(r for r in rows[1:] if r[1] == "student1"), strict=True))
+    assert row["Extra time (s)"] == "-120"  # a number, not a formula to defuse
+
+
+def test_timeline_puts_the_teacher_s_controls_in_words(teacher, reviewed_session, students):
+    attempt = reviewed_session.attempts.get(student=students[0])
+    html = client_for(teacher).get(reverse("teacher-timeline", args=[attempt.pk])).content.decode()
+    timeline = html.split('id="timeline"')[1].split("</ol>")[0]
+    by = "— by Tess Teacher"
+    for line in (
+        f"A violation was confirmed: “Seen twice” {by}",
+        f"A violation was dismissed: “I asked for it” {by}",
+        f"Given 5 min more (Access arrangement) {by}",
+        f"Message from the teacher: “Question 3 has a typo.” {by}",
+        f"The teacher paused the test (Fire alarm) {by}",
+        f"The teacher finished the test {by}",
+        "Submitted and marked (the teacher ended the test)",
+        f"Reopened for 10 min {by}",
+    ):
+        assert line in timeline, line
+    assert "The test went on after" in timeline and f"s paused {by}" in timeline
+    assert '<dd id="attempt-violations">2 <small class="muted">(1 confirmed)</small></dd>' in html
+
+
+def test_timeline_lists_each_violation_with_its_review_form(teacher, reviewed_session, students):
+    attempt = reviewed_session.attempts.get(student=students[0])
+    tab, paste = attempt.violations.order_by("timestamp", "id")
+    html = client_for(teacher).get(reverse("teacher-timeline", args=[attempt.pk])).content.decode()
+    reviews = html.split('id="violations"')[1].split("</ol>")[0]
+    tab_item = reviews.split(f'id="violation-{tab.pk}"')[1].split("</li>")[0]
+    assert 'data-verdict="CONFIRMED"' in tab_item and '<q class="review-note-text">Seen twice</q>' in tab_item
+    assert f'action="{reverse("teacher-violation-review", args=[attempt.pk, tab.pk])}"' in tab_item
+    assert 'name="csrfmiddlewaretoken"' in tab_item and 'value="Seen twice"' in tab_item
+    assert 'aria-label="Confirm violation 1 (tab switch)" aria-pressed="true"' in tab_item
+    paste_item = reviews.split(f'id="violation-{paste.pk}"')[1]
+    assert 'aria-label="Dismiss violation 2 (paste)" aria-pressed="true"' in paste_item
+
+
+def test_a_violation_is_reviewed_from_the_timeline(teacher, attempt_with_work):
+    violation = attempt_with_work.violations.get()
+    url = reverse("teacher-violation-review", args=[attempt_with_work.pk, violation.pk])
+    client = client_for(teacher)
+    response = client.post(url, {"verdict": "DISMISSED", "note": "I asked them to check the clock"})
+    assert response.status_code == 302
+    timeline_url = reverse("teacher-timeline", args=[attempt_with_work.pk])
+    assert response["Location"] == f"{timeline_url}#violation-{violation.pk}"
+    violation.refresh_from_db()
+    assert (violation.verdict, violation.note, violation.reviewed_by) == (
+        Verdict.DISMISSED, "I asked them to check the clock", teacher,
+    )  # fmt: skip
+    page = client.get(timeline_url).content.decode()
+    assert "Violation dismissed." in page
+    # A later review replaces it, its note too.
+    client_for(teacher).post(url, {"verdict": "CONFIRMED", "note": ""})
+    violation.refresh_from_db()
+    assert (violation.verdict, violation.note) == (Verdict.CONFIRMED, None)
+
+
+def test_a_bad_review_changes_nothing_and_says_why(teacher, attempt_with_work, students, make_user, running_session):
+    violation = attempt_with_work.violations.get()
+    url = reverse("teacher-violation-review", args=[attempt_with_work.pk, violation.pk])
+    response = client_for(teacher).post(url, {"verdict": "MAYBE"}, follow=True)
+    assert "Choose Confirm or Dismiss" in response.content.decode()
+    other = running_session.attempts.get(student=students[1])
+    foreign = reverse("teacher-violation-review", args=[other.pk, violation.pk])  # not that attempt's violation
+    response = client_for(teacher).post(foreign, {"verdict": "CONFIRMED"}, follow=True)
+    assert "No such violation in this attempt." in response.content.decode()
+    stranger = make_user("TEACHER", username="stranger")
+    assert client_for(stranger).post(url, {"verdict": "CONFIRMED"}).status_code == 404
+    assert client_for(students[0]).post(url, {"verdict": "CONFIRMED"}).status_code == 403
+    assert client_for(teacher).get(url).status_code == 405
+    violation.refresh_from_db()
+    assert violation.verdict is None and violation.note is None
 
 
 # ---------------------------------------------------------------- the charts alone

@@ -6,10 +6,9 @@ import pytest
 from django.utils import timezone
 
 from attempts import services
-from attempts.models import AttemptEvent, AttemptStatus
+from attempts.models import Attempt, AttemptEvent, AttemptStatus
 from exams.services import test_create
 from ielts_site.errors import Conflict, InvalidInput
-from sessions_app.models import Session
 from sessions_app.services import session_complete
 
 pytestmark = pytest.mark.django_db
@@ -210,9 +209,9 @@ def test_nothing_changes_a_submitted_attempt(attempt):
 
 def test_nothing_is_accepted_after_the_deadline_and_its_grace(attempt, settings):
     settings.SESSION_GRACE_SECONDS = 2
-    Session.objects.filter(pk=attempt.session_id).update(ends_at=timezone.now() - timedelta(seconds=1))
+    Attempt.objects.filter(pk=attempt.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
     services.attempt_answer(attempt=attempt, question_id=question(attempt, 1).pk, answer="TRUE")  # in flight: counts
-    Session.objects.filter(pk=attempt.session_id).update(ends_at=timezone.now() - timedelta(seconds=3))
+    Attempt.objects.filter(pk=attempt.pk).update(ends_at=timezone.now() - timedelta(seconds=3))
     with pytest.raises(Conflict) as refused:
         services.attempt_answer(attempt=attempt, question_id=question(attempt, 2).pk, answer="B")
     assert refused.value.code == "time_up"

@@ -13,59 +13,58 @@ from classes.models import ClassStatus
 from ielts_site.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sessions_app import services
 from sessions_app.models import TRANSITIONS, ConnectionStatus, Participant, Session, SessionStatus
-from sessions_app.services import InvalidTransition
+from sessions_app.services import SESSION_ACTIONS, SESSION_ACTIONS_BY_SLUG, InvalidTransition
+from tests.controls_support import move_deadlines
 
 pytestmark = pytest.mark.django_db
 
-ACTIONS = {
-    SessionStatus.WAITING_FOR_STUDENTS: services.session_open_waiting_room,
-    SessionStatus.IN_PROGRESS: services.session_start,
-    SessionStatus.COMPLETED: services.session_complete,
-    SessionStatus.CANCELLED: services.session_cancel,
+# How to bring a fresh session to each status, by the teacher's actions.
+PATHS = {
+    SessionStatus.SCHEDULED: [],
+    SessionStatus.WAITING_FOR_STUDENTS: ["start-waiting"],
+    SessionStatus.IN_PROGRESS: ["start-waiting", "start"],
+    SessionStatus.PAUSED: ["start-waiting", "start", "pause"],
+    SessionStatus.COMPLETED: ["start-waiting", "start", "complete"],
+    SessionStatus.CANCELLED: ["cancel"],
 }
 
 
 def put_in_status(session, status, connect_student, student):
     """Force a session into `status` through legal transitions only."""
-    path = {
-        SessionStatus.SCHEDULED: [],
-        SessionStatus.WAITING_FOR_STUDENTS: [SessionStatus.WAITING_FOR_STUDENTS],
-        SessionStatus.IN_PROGRESS: [SessionStatus.WAITING_FOR_STUDENTS, SessionStatus.IN_PROGRESS],
-        SessionStatus.COMPLETED: [
-            SessionStatus.WAITING_FOR_STUDENTS,
-            SessionStatus.IN_PROGRESS,
-            SessionStatus.COMPLETED,
-        ],
-        SessionStatus.CANCELLED: [SessionStatus.CANCELLED],
-    }[status]
-    for step in path:
-        if step == SessionStatus.IN_PROGRESS:
+    for slug in PATHS[status]:
+        if slug == "start":
             connect_student(session, student)
-        ACTIONS[step](session=session)
+        SESSION_ACTIONS_BY_SLUG[slug].service(session=session)
     session.refresh_from_db()
     assert session.status == status
 
 
 @pytest.mark.parametrize("start", list(SessionStatus))
-@pytest.mark.parametrize("target", list(ACTIONS))
+@pytest.mark.parametrize("action", SESSION_ACTIONS, ids=lambda action: action.slug)
 def test_every_transition_is_allowed_exactly_when_the_table_says(
-    start, target, session, students, connect_student, django_capture_on_commit_callbacks
+    start, action, session, students, connect_student, django_capture_on_commit_callbacks
 ):
     put_in_status(session, start, connect_student, students[0])
-    if start == SessionStatus.WAITING_FOR_STUDENTS and target == SessionStatus.IN_PROGRESS:
+    if start == SessionStatus.WAITING_FOR_STUDENTS and action.slug == "start":
         connect_student(session, students[0])
     before = Session.objects.get(pk=session.pk)
-    if target in TRANSITIONS[start]:
+    if TRANSITIONS[start].get(action.to) == action.slug:
         with django_capture_on_commit_callbacks() as published:
-            ACTIONS[target](session=session)
-        assert Session.objects.get(pk=session.pk).status == target
+            action.service(session=session)
+        assert Session.objects.get(pk=session.pk).status == action.to
         assert published, "a transition publishes its events"
     else:
         with pytest.raises(InvalidTransition), django_capture_on_commit_callbacks() as published:
-            ACTIONS[target](session=session)
+            action.service(session=session)
         after = Session.objects.get(pk=session.pk)
         assert (after.status, after.updated_at) == (before.status, before.updated_at)
         assert published == []
+
+
+def test_every_edge_of_the_life_cycle_is_an_action_and_every_action_an_edge():
+    edges = {(start, to, slug) for start, targets in TRANSITIONS.items() for to, slug in targets.items()}
+    actions = {(start, action.to, action.slug) for action in SESSION_ACTIONS for start in action.allowed_from}
+    assert edges == actions
 
 
 def test_a_session_starts_only_with_a_connected_student(session):
@@ -122,7 +121,7 @@ def test_complete_submits_and_marks_every_open_attempt(
 def test_the_clock_completes_a_due_session_once(running_session, settings, listen, django_capture_on_commit_callbacks):
     settings.SESSION_GRACE_SECONDS = 0
     assert services.sessions_due_ids() == []
-    Session.objects.filter(pk=running_session.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    move_deadlines(running_session, ends_at=timezone.now() - timedelta(seconds=1))
     everyone = listen(running_session.pk, "everyone")
     assert services.sessions_due_ids() == [running_session.pk]
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,7 +136,8 @@ def test_the_clock_completes_a_due_session_once(running_session, settings, liste
 
 def test_the_clock_waits_for_the_grace_period(running_session, settings):
     settings.SESSION_GRACE_SECONDS = 5
-    Session.objects.filter(pk=running_session.pk).update(ends_at=timezone.now() - timedelta(seconds=2))
+    move_deadlines(running_session, ends_at=timezone.now() - timedelta(seconds=2))
+    assert services.attempts_due_ids() == []
     assert services.session_complete_if_due(session_id=running_session.pk) is False
     assert Session.objects.get(pk=running_session.pk).status == SessionStatus.IN_PROGRESS
 
@@ -221,10 +221,13 @@ def test_two_tabs_count_as_one_student(session, students, connect_student, liste
     with django_capture_on_commit_callbacks(execute=True):
         connect_student(session, students[0], channel_name="tab-1")
         connect_student(session, students[0], channel_name="tab-2")
-    assert teachers.types() == ["participant_joined", "real_time_stats"]
+    messages = teachers.messages()
+    assert [m["type"] for m in messages] == ["participant_joined", "real_time_stats", "participant_connections"]
+    assert messages[2]["connections"] == 2, "the second tab is a second connection, not a second student"
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_disconnect(channel_name="tab-1")
-    assert teachers.types() == []
+    messages = teachers.messages()
+    assert [(m["type"], m["connections"]) for m in messages] == [("participant_connections", 1)]
     assert Participant.objects.get(session=session, student=students[0]).is_connected
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_disconnect(channel_name="tab-2")
