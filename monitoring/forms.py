@@ -1,10 +1,12 @@
-"""The class page's forms: a new session, and a pasted list of usernames to enrol."""
+"""The teacher pages' forms: a new session and a pasted list of usernames to enrol (the class page), a violation's
+review (the timeline)."""
 
 import re
 from datetime import timedelta
 
 from django import forms
 
+from attempts.models import Verdict
 from exams.models import Test
 
 MAX_PASTED_USERNAMES = 200
@@ -45,3 +47,10 @@ class UsernameListForm(forms.Form):
         if len(unique) > MAX_PASTED_USERNAMES:
             raise forms.ValidationError(f"Paste at most {MAX_PASTED_USERNAMES} usernames at a time.")
         return unique
+
+
+class ViolationReviewForm(forms.Form):
+    """A teacher's verdict on one violation, from the attempt's timeline (the service checks the rest)."""
+
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    note = forms.CharField(max_length=500, required=False)

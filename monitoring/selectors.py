@@ -8,11 +8,11 @@ from django.db.models import Count, Prefetch, Q
 
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
-from attempts.models import Attempt, AttemptStatus, ViolationType
+from attempts.models import Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
 from classes.models import Class
 from classes.selectors import classes_visible_to
 from exams.models import Test
-from sessions_app.models import Session, SessionStatus
+from sessions_app.models import Session, SessionStatus, TeacherMessage
 from sessions_app.selectors import session_stats, sessions_visible_to
 
 # ---------------------------------------------------------------- dashboard and class page
@@ -107,6 +107,23 @@ def paper_outline(test: Test) -> dict:
     }
 
 
+# The reason the live monitor's "give back N s" sends with its extra-time call: how the monitor tells the offline
+# time already given back from other extra time (in the attempts' logs, and in `time_extended` events).
+GIVE_BACK_REASON = "Offline time given back"
+
+
+def offline_time_given_back(session: Session) -> dict[int, int]:
+    """Student id → the offline seconds already given back to them in this session (from their attempts' logs)."""
+    given: dict[int, int] = {}
+    events = AttemptEvent.objects.filter(
+        attempt__session=session, type="time_extended", data__reason=GIVE_BACK_REASON
+    ).values_list("attempt__student_id", "data")
+    for student_id, data in events:
+        if not data.get("whole_class"):
+            given[student_id] = given.get(student_id, 0) + int(data.get("seconds") or 0)
+    return given
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -129,17 +146,24 @@ def session_results(session: Session) -> dict:
     }
 
 
-def violations_by_type(session: Session) -> dict[str, int]:
-    """How many violations of each type the session's attempts recorded, by the type's label."""
+def violations_by_type(session: Session) -> dict[str, dict]:
+    """How many violations of each type the session's attempts recorded, and how many of those a teacher
+    confirmed, by the type's label: {label: {"total": n, "confirmed": m}}."""
     labels = dict(ViolationType.choices)
     rows = (
         Attempt.objects.filter(session=session)
         .values("violations__type")
-        .annotate(n=Count("violations"))
+        .annotate(
+            n=Count("violations"),
+            confirmed=Count("violations", filter=Q(violations__verdict=Verdict.CONFIRMED)),
+        )
         .filter(n__gt=0)
         .order_by("violations__type")
     )
-    return {labels.get(row["violations__type"], row["violations__type"]): row["n"] for row in rows}
+    return {
+        labels.get(row["violations__type"], row["violations__type"]): {"total": row["n"], "confirmed": row["confirmed"]}
+        for row in rows
+    }
 
 
 # ---------------------------------------------------------------- an attempt's timeline
@@ -154,11 +178,14 @@ def attempts_for_timeline_visible_to(user):
 
 def attempt_timeline(attempt: Attempt) -> dict:
     """What the timeline describes an attempt with: its events in order, the paper's questions in order,
-    question numbers and passage names by id (to put events in words), and one row per question with the
-    answer given, whether it is right (once marked) and whether it is flagged."""
+    question numbers and passage names by id, the teachers' names and messages by id (to put events in words),
+    one row per question with the answer given, whether it is right (once marked) and whether it is flagged,
+    and the violations with their reviews."""
     questions = list(attempt.test.questions.order_by("number"))
     passages = {p.pk: p.title or f"passage {p.order + 1}" for p in attempt.test.passages.all()}
     events = list(attempt.events.order_by("created_at", "id"))
+    user_ids = {e.data.get("by") for e in events if isinstance(e.data, dict) and e.data.get("by")}
+    message_ids = {e.data.get("message_id") for e in events if isinstance(e.data, dict) and e.data.get("message_id")}
     answers = {answer.question_id: answer.answer for answer in attempt.answers.all()}
     flagged = set(attempt.flagged_questions.values_list("pk", flat=True))
     marked = attempt.score is not None
@@ -175,5 +202,10 @@ def attempt_timeline(attempt: Attempt) -> dict:
         "events": events,
         "question_numbers": {q.pk: q.number for q in questions},
         "passage_names": passages,
+        "people": {user.pk: user.display_name for user in User.objects.filter(pk__in=user_ids)},
+        "messages": dict(
+            TeacherMessage.objects.filter(session_id=attempt.session_id, pk__in=message_ids).values_list("pk", "text")
+        ),
         "answer_rows": answer_rows,
+        "violations": list(attempt.violations.order_by("timestamp", "id")),
     }

@@ -1,5 +1,5 @@
 """The teacher's pages: dashboard, class (its forms post to the same URL), live monitor, results (and CSV),
-an attempt's timeline."""
+an attempt's timeline (and the review of one of its violations)."""
 
 from django.urls import path
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),
     path("teacher/sessions/<int:session_id>/results.csv", results.results_csv, name="teacher-results-csv"),
     path("teacher/attempts/<int:attempt_id>/timeline/", timeline.timeline, name="teacher-timeline"),
+    path(
+        "teacher/attempts/<int:attempt_id>/violations/<int:violation_id>/review/",
+        timeline.review_violation,
+        name="teacher-violation-review",
+    ),
 ]

@@ -1,15 +1,17 @@
 """The live monitor's page: the shell the monitor's script fills from the REST API and the session's socket.
 
-Its configuration (ids, API and socket paths, the paper's outline, the teacher's actions and the status
-labels) goes to the script as JSON in the page, never a token in a URL.
+Its configuration (ids, API and socket paths, the paper's outline, the teacher's actions, the status labels and
+where the controls apply, when a paused session was paused and the offline time already given back) goes to
+the script as JSON in the page, never a token in a URL.
 """
 
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from ielts_site.clock import iso
 from monitoring.access import staff_required, visible_session
-from monitoring.selectors import paper_outline
+from monitoring.selectors import GIVE_BACK_REASON, offline_time_given_back, paper_outline
 from sessions_app.models import SessionStatus
 from sessions_app.services import SESSION_ACTIONS
 
@@ -35,6 +37,10 @@ def live(request, session_id):
             for action in SESSION_ACTIONS
         },
         "statusLabels": dict(SessionStatus.choices),
+        "controlStatuses": {"running": sorted(SessionStatus.RUNNING), "open": sorted(SessionStatus.OPEN)},
+        "pausedAt": iso(session.paused_at) if session.is_paused else None,
+        "offlineGivenBack": offline_time_given_back(session),
+        "giveBackReason": GIVE_BACK_REASON,
     }
     return render(
         request,

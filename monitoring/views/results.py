@@ -1,5 +1,6 @@
-"""A completed session's results: the page (figures, SVG charts, a row per student, violations by type) and
-the same rows as a CSV for a spreadsheet. Before completion the page says so and the CSV is a 409."""
+"""A completed session's results: the page (figures, SVG charts, a row per student, violations by type, those a
+teacher confirmed beside them) and the same rows as a CSV for a spreadsheet. Before completion the page says so
+and the CSV is a 409."""
 
 import csv
 import io
@@ -26,8 +27,20 @@ CSV_COLUMNS = [
     ("out_of", "Out of"),
     ("band", "Band"),
     ("violations", "Violations"),
+    ("violations_confirmed", "Confirmed violations"),
+    ("extra_seconds", "Extra time (s)"),
+    ("offline_seconds", "Offline (s)"),
     ("highlights", "Highlights"),
 ]
+
+
+def duration_text(seconds: int) -> str:
+    """Seconds as people say them: "45 s", "5 min", "2 min 30 s", "1 h 5 min" (a minus sign when negative)."""
+    sign = "−" if seconds < 0 else ""
+    hours, rest = divmod(abs(int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return sign + (" ".join(parts[:2]) or "0 s")
 
 
 @require_GET
@@ -42,8 +55,13 @@ def results(request, session_id):
     for question in data["questions"]:
         question["percent"] = round(float(question["facility"]) * 100)
         question["level"] = facility_level(float(question["facility"]))
+    for student in data["students"]:
+        extra = student.get("extra_seconds") or 0
+        student["extra_text"] = ("+" if extra > 0 else "") + duration_text(extra)
+        student["offline_text"] = duration_text(student.get("offline_seconds") or 0)
     context.update(
         data,
+        violations_confirmed_total=sum(s.get("violations_confirmed") or 0 for s in data["students"]),
         band_chart=band_distribution_svg(s["band"] for s in data["students"] if s["band"] is not None),
         facility_chart=facility_svg(data["questions"]),
         violations_by_type=violations_by_type(session),
@@ -55,6 +73,8 @@ def _csv_cell(value) -> str:
     """Text a spreadsheet shows as text: a cell that would start a formula gets a leading quote."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a number is never a formula (and a negative one keeps its sign)
     text = str(value)
     if text.startswith(CSV_FORMULA_PREFIXES):
         return "'" + text

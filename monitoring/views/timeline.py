@@ -1,20 +1,64 @@
-"""An attempt's timeline: every event the student's test produced, in order and in words, with the time since
-the session started, beside the answers given, the violations and the highlights."""
+"""An attempt's timeline: every event the student's test produced (and every control a teacher used on it), in
+order and in words, with the time since the session started, beside the answers given, the highlights and the
+violations, each of which a teacher may confirm or dismiss with a note here."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from attempts.models import AttemptEvent, ViolationType
+from attempts.models import AttemptEvent, Verdict, ViolationType
+from ielts_site.clock import now
+from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required, visible_attempt
+from monitoring.forms import ViolationReviewForm
 from monitoring.selectors import attempt_timeline
+from monitoring.views.results import duration_text
+from sessions_app.services import violation_review
 
 SUBMIT_REASONS = {"STUDENT": "handed in", "TEACHER": "the teacher ended the test", "TIME_UP": "time was up"}
+VERDICT_WORDS = dict(Verdict.choices)
 
 
-def _describe(event: AttemptEvent, numbers: dict, passages: dict) -> str:
+def _given(seconds: int) -> str:
+    return f"{duration_text(seconds)} more" if seconds >= 0 else f"{duration_text(-seconds)} taken back"
+
+
+def _because(reason) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def _describe_control(event: AttemptEvent, data: dict, context: dict) -> str | None:
+    """A line for what a teacher did to the attempt, or what its connection did; None for a student's event."""
+    match event.type:
+        case "connected":
+            return "Connected"
+        case "disconnected":
+            return "Disconnected (offline time counts while the test runs)"
+        case "session_paused":
+            return "The teacher paused the test" + _because(data.get("reason"))
+        case "session_resumed":
+            return f"The test went on after {duration_text(data.get('paused_seconds') or 0)} paused"
+        case "time_extended":
+            who = "The class was given" if data.get("whole_class") else "Given"
+            return f"{who} {_given(int(data.get('seconds') or 0))}" + _because(data.get("reason"))
+        case "attempt_finished":
+            return "The teacher finished the test"
+        case "attempt_reopened":
+            return f"Reopened for {duration_text(data.get('seconds') or 0)}"
+        case "teacher_message":
+            text = context["messages"].get(data.get("message_id"))
+            return f"Message from the teacher: “{text}”" if text else "Message from the teacher"
+        case "violation_reviewed":
+            verdict = VERDICT_WORDS.get(data.get("verdict"), data.get("verdict") or "reviewed").lower()
+            return f"A violation was {verdict}" + (f": “{data['note']}”" if data.get("note") else "")
+    return None
+
+
+def _describe(event: AttemptEvent, context: dict) -> str:
     """One line of the timeline in words."""
-    data = event.data or {}
-    question = numbers.get(data.get("question_id"))
+    data = event.data if isinstance(event.data, dict) else {}
+    question = context["question_numbers"].get(data.get("question_id"))
     label = f"Q{question}" if question else "a question"
     match event.type:
         case "answer_submitted":
@@ -24,7 +68,7 @@ def _describe(event: AttemptEvent, numbers: dict, passages: dict) -> str:
             kind = data.get("violation_type") or ViolationType.TAB_SWITCH
             return f"Left the test: {dict(ViolationType.choices).get(kind, kind).lower()}"
         case "text_highlighted":
-            where = passages.get(data.get("passage_id"), "the passage")
+            where = context["passage_names"].get(data.get("passage_id"), "the passage")
             return f"Highlighted “{data.get('text', '')}” in {where}"
         case "highlight_removed":
             return "Removed a highlight"
@@ -41,7 +85,11 @@ def _describe(event: AttemptEvent, numbers: dict, passages: dict) -> str:
             return f"Submitted and marked ({why}): score {data.get('score')}, band {data.get('band')}"
         case "attempt_abandoned":
             return "Attempt abandoned (removed from the class)"
-    return event.type.replace("_", " ").capitalize()
+    control = _describe_control(event, data, context)
+    if control is None:
+        return event.type.replace("_", " ").capitalize()
+    by = context["people"].get(data.get("by"))
+    return f"{control} — by {by}" if by else control
 
 
 def _offset(moment, origin) -> str:
@@ -63,11 +111,16 @@ def timeline(request, attempt_id):
     events = [
         {
             "event": event,
-            "text": _describe(event, data["question_numbers"], data["passage_names"]),
+            "text": _describe(event, data),
             "offset": _offset(event.created_at, origin),
             "kind": event.type,
         }
         for event in data["events"]
+    ]
+    offline = attempt.offline_seconds_at(now())
+    violations = [
+        {"violation": violation, "number": index, "offset": _offset(violation.timestamp, origin)}
+        for index, violation in enumerate(data["violations"], start=1)
     ]
     return render(
         request,
@@ -78,7 +131,33 @@ def timeline(request, attempt_id):
             "school_class": session.school_class,
             "events": events,
             "answer_rows": data["answer_rows"],
-            "violations": attempt.violations.all(),
+            "violations": violations,
+            "confirmed_count": sum(1 for v in data["violations"] if v.verdict == Verdict.CONFIRMED),
+            "extra_text": duration_text(attempt.extra_seconds) if attempt.extra_seconds else "",
+            "offline_text": duration_text(offline) if offline else "",
             "highlights": attempt.highlights.select_related("passage"),
         },
     )
+
+
+@require_POST
+@staff_required
+def review_violation(request, attempt_id, violation_id):
+    """Confirm or dismiss one of the attempt's violations with a note (the same service as the REST route), then
+    back to the timeline at that violation."""
+    attempt = visible_attempt(request.user, attempt_id)
+    form = ViolationReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Confirm or Dismiss; a note has at most 500 characters.")
+    else:
+        try:
+            violation_review(
+                attempt=attempt, violation_id=violation_id, verdict=form.cleaned_data["verdict"], by=request.user,
+                note=form.cleaned_data["note"] or None,
+            )  # fmt: skip
+        except ApplicationError as error:
+            messages.error(request, error.detail)
+        else:
+            word = VERDICT_WORDS[form.cleaned_data["verdict"]].lower()
+            messages.success(request, f"Violation {word}.")
+    return redirect(reverse("teacher-timeline", args=[attempt.pk]) + f"#violation-{violation_id}")

@@ -31,7 +31,7 @@ function commitAnswer(id, value) {
   const key = String(id);
   clearTimeout(page.textTimers.get(key));
   page.textTimers.delete(key);
-  if (!acceptingInput() && page.phase !== "timeup") return;
+  if (page.phase !== "test" && page.phase !== "timeup") return; // what was typed before a pause or the end still goes
   if ((page.committed.get(key) ?? "") === value) return;
   page.committed.set(key, value);
   const q = questionById(id);

@@ -4,20 +4,18 @@
 
 import { LiveSocket, socketUrl } from "../common/socket.js";
 import { commitTextInputs, rememberCommitted, renderHighlights } from "./answers.js";
-import { config, page, questionById, TEST_PHASES } from "./context.js";
+import { config, page, questionById, RUNNING_STATUSES, TEST_PHASES } from "./context.js";
+import { attemptReopened, backFromTimeUp, leaveFinished, leftAtPause, pauseTest, resumeTest, timeExtended } from "./controls.js";
+import { loadMessages, receiveMessage } from "./messages.js";
 import { restorePositionOnce } from "./navigator.js";
-import { Outbox, outboxKey, replacementKey, wireMessage } from "./outbox.js";
+import { Outbox, outboxKey, refusalAction, replacementKey, sendPlan, wireMessage } from "./outbox.js";
 import { countdown, ensurePaper, enterTest, renderAll } from "./phases.js";
-import { setBanner, setPhase, updateConnectionUi } from "./screens.js";
+import { refreshScreen, setBanner, setPhase, updateConnectionUi } from "./screens.js";
 import { mergeState } from "./state.js";
-import { checkSessionOverRest, closed, finish, wrongUser } from "./submit.js";
+import { checkSessionOverRest, closed, finish, sessionOver, wrongUser } from "./submit.js";
 
 const MAX_IN_FLIGHT = 100;
 const SOCKET_TIMINGS = { heartbeatMs: 10000, silenceLimitMs: 25000, backoffBaseMs: 500, backoffCapMs: 10000 };
-const CLOSED_ERRORS = new Set(["time_up", "attempt_closed", "already_submitted", "not_in_progress", "session_not_in_progress"]);
-// Worth sending again later: the server was busy, failed for a moment, or raced a copy of the same event
-// (a resend is then acknowledged as a duplicate, with the highlight id where there is one).
-const RETRY_ERRORS = new Set(["rate_limited", "server_error", "duplicate_event"]);
 
 export const outbox = new Outbox(outboxKey(config.session_id, config.user_id));
 outbox.onChange(() => updateConnectionUi());
@@ -48,19 +46,18 @@ export function queue(type, data, extra) {
   return entry;
 }
 
+/** Send what waits, in order. Nothing goes while the session is paused (it would be refused): it all goes after. */
 export function flush() {
   if (!socket.isOpen || !page.ready || !TEST_PHASES.has(page.phase)) return;
-  for (const entry of outbox.entries) {
-    if (page.inFlight.size >= MAX_IN_FLIGHT) break;
-    if (page.inFlight.has(entry.event_id)) continue;
-    const key = replacementKey(entry);
-    if (key && (page.appliedSeq.get(key) ?? -1) > (entry.seq || 0)) {
-      outbox.drop(entry.event_id); // a newer answer (or flag) already reached the server: this one is stale
-      continue;
-    }
-    const message = wireMessage(entry);
-    if (!message) continue;
-    if (!socket.send(message)) break;
+  if (page.paused || page.sessionStatus === "PAUSED" || page.holdForSync) return;
+  const { send, stale } = sendPlan(outbox.entries, {
+    inFlight: page.inFlight,
+    appliedSeq: page.appliedSeq,
+    limit: MAX_IN_FLIGHT,
+  });
+  for (const entry of stale) outbox.drop(entry.event_id); // a newer answer (or flag) already reached the server
+  for (const entry of send) {
+    if (!socket.send(wireMessage(entry))) break;
     page.inFlight.add(entry.event_id);
   }
   updateConnectionUi();
@@ -81,11 +78,13 @@ function handleMessage(message) {
       }
       page.ready = true;
       if (message.server_now) countdown.sync(null, message.server_now);
+      if (page.everConnected) loadMessages(); // a message sent while this page was offline
+      page.everConnected = true;
       if (TEST_PHASES.has(page.phase)) {
         flush(); // replay the outbox in order…
         requestSync(); // …then re-sync: the answer arrives after the replayed events are applied
       } else if (page.phase === "connecting" || page.phase === "not-open") {
-        setPhase(page.sessionStatus === "IN_PROGRESS" ? "connecting" : "waiting");
+        setPhase(RUNNING_STATUSES.has(page.sessionStatus) ? "connecting" : "waiting");
       }
       break;
     case "waiting_room_opened":
@@ -97,7 +96,27 @@ function handleMessage(message) {
         setPhase("waiting");
       } else if (message.status === "CANCELLED") {
         closed("Your teacher cancelled this session.");
-      }
+      } else if (message.status === "PAUSED") {
+        pauseTest(); // session_paused has the reason and the moment; this may come first
+      } // back to IN_PROGRESS: session_resumed and the state sync after it say so, with the new end
+      break;
+    case "session_paused":
+      page.sessionStatus = "PAUSED";
+      pauseTest({ reason: message.reason ?? null, pausedAt: message.paused_at, remainingMs: leftAtPause(message.paused_at) });
+      break;
+    case "session_resumed":
+      page.sessionStatus = "IN_PROGRESS";
+      countdown.sync(null, message.server_now);
+      resumeTest({ pausedSeconds: message.paused_seconds });
+      break;
+    case "time_extended":
+      timeExtended(message);
+      break;
+    case "attempt_reopened":
+      attemptReopened(message);
+      break;
+    case "teacher_message":
+      receiveMessage(message);
       break;
     case "session_started":
       page.sessionStatus = "IN_PROGRESS";
@@ -118,7 +137,8 @@ function handleMessage(message) {
       break;
     case "session_completed":
       page.sessionStatus = "COMPLETED";
-      finish({ reason: message.reason === "TIME_UP" ? "time" : "teacher", lost: outbox.workSize });
+      if (page.phase === "finished") sessionOver();
+      else finish({ reason: message.reason === "TIME_UP" ? "time" : "teacher", lost: outbox.workSize });
       break;
     case "session_cancelled":
       closed("Your teacher cancelled this session.");
@@ -132,26 +152,57 @@ function handleMessage(message) {
 }
 
 async function handleSync(message) {
+  const seq = ++page.syncSeq;
   page.sessionStatus = message.status;
-  countdown.sync(message.ends_at, message.server_now);
+  page.holdForSync = false;
+  const paused = message.status === "PAUSED";
+  countdown.sync(message.ends_at, message.server_now); // the attempt's own end
+  const remainingMs = message.remaining_seconds == null ? undefined : message.remaining_seconds * 1000;
+  if (paused) countdown.freeze(remainingMs ?? countdown.remainingMs()); // the time left at the pause
+  else countdown.unfreeze();
   const attempt = message.attempt;
-  if (!attempt) return;
-  page.attemptId = attempt.id;
-  if (attempt.status !== "IN_PROGRESS" || message.status === "COMPLETED") {
-    finish({ attempt, reason: attempt.status === "SUBMITTED" && message.status !== "COMPLETED" ? "submitted" : "ended", lost: outbox.workSize });
+  if (attempt) page.attemptId = attempt.id;
+  if (attempt && (attempt.status !== "IN_PROGRESS" || message.status === "COMPLETED")) {
+    finish({ attempt, reason: finishReason(message, attempt), lost: outbox.workSize });
+    if (!RUNNING_STATUSES.has(message.status)) sessionOver();
     return;
   }
-  try {
-    await ensurePaper();
-  } catch {
-    return;
+  if (attempt && page.phase !== "closed") {
+    try {
+      await ensurePaper();
+    } catch {
+      return;
+    }
+    if (seq !== page.syncSeq) return; // a newer state sync came while the paper loaded: it decides
+    leaveFinished(); // the teacher reopened the attempt
+    commitTextInputs();
+    page.state = mergeState(attempt, outbox.pending());
+    rememberCommitted();
+    backFromTimeUp(); // the teacher gave time after it had run out on this page
+    enterTest();
+    renderAll();
+    restorePositionOnce();
   }
-  commitTextInputs();
-  page.state = mergeState(attempt, outbox.pending());
-  rememberCommitted();
-  enterTest();
-  renderAll();
-  restorePositionOnce();
+  if (paused) pauseTest({ remainingMs: countdown.remainingMs(), pausedAt: pausedAtOf(message) });
+  else if (page.paused) resumeTest();
+  refreshScreen();
+  flush();
+}
+
+/** When the session was paused, from a paused state sync: the end minus the time that was left. */
+function pausedAtOf(message) {
+  const endsAt = Date.parse(message.ends_at);
+  if (Number.isNaN(endsAt) || message.remaining_seconds == null) return undefined;
+  return new Date(endsAt - message.remaining_seconds * 1000).toISOString();
+}
+
+/** Why the attempt is over, as far as this page can tell. */
+function finishReason(message, attempt) {
+  if (page.phase === "timeup" || (attempt.ends_at && Date.parse(attempt.ends_at) <= Date.parse(message.server_now))) {
+    return "time";
+  }
+  if (page.phase === "submitting") return "submitted";
+  return "ended"; // the teacher finished it, or another tab of this student submitted it
 }
 
 function handleAck(message) {
@@ -190,7 +241,8 @@ function handleError(message) {
   page.inFlight.delete(eventId);
   const entry = outbox.get(eventId);
   if (!entry) return;
-  if (RETRY_ERRORS.has(message.code)) {
+  const action = refusalAction(message.code);
+  if (action === "retry") {
     page.inFlight.add(eventId); // held back until the retry, so the next flush does not resend it at once
     setTimeout(() => {
       page.inFlight.delete(eventId);
@@ -198,9 +250,19 @@ function handleError(message) {
     }, 1000 + Math.random() * 1000);
     return;
   }
+  if (action === "hold") {
+    // The session is paused: the event stays in the outbox (it is not lost) and goes again after the resume.
+    // If this page has not heard of the pause yet, it holds everything until a state sync says how things are.
+    if (!page.paused && !page.holdForSync) {
+      page.holdForSync = true;
+      requestSync();
+    }
+    updateConnectionUi();
+    return;
+  }
   outbox.drop(eventId);
   if (entry.type === "text_highlighted") outbox.dropHighlightRefs(eventId);
-  if (CLOSED_ERRORS.has(message.code)) {
+  if (action === "closed") {
     if (entry.type !== "progress_update" && entry.type !== "tab_violation" && entry.type !== "submit_attempt") {
       page.refusedAsLate += 1;
     }

@@ -31,6 +31,13 @@ export const page = {
   copiedHere: "", // the text last copied on this page: pasting it is not a violation
   lastStatusCheck: 0,
   banner: { key: "", text: "" },
+  paused: false, // the teacher paused the session: the paper is hidden, the clock stopped, nothing is sent
+  pause: { reason: null, pausedAt: null },
+  pauseAnnounced: false,
+  everConnected: false,
+  holdForSync: false, // an event was refused as paused before the page knew: send nothing until the next state sync
+  syncSeq: 0, // state syncs received: only the newest one is applied once the paper has loaded
+  focusBeforePause: null,
 };
 
 export const questions = () => config.questions;
@@ -39,5 +46,6 @@ export const questionByNumber = (n) => config.questions.find((q) => q.number ===
 export const passageById = (id) => config.passages.find((p) => String(p.id) === String(id));
 export const questionEl = (id) => document.getElementById(`question-${id}`);
 export const paperMinutes = (minutes) => minutes * (config.seconds_per_minute || 60);
-/** Changes are taken only while the test runs (not once time is up or the test is being submitted). */
-export const acceptingInput = () => page.phase === "test";
+export const RUNNING_STATUSES = new Set(["IN_PROGRESS", "PAUSED"]);
+/** Changes are taken only while the test runs (not while paused, once time is up or while it is being submitted). */
+export const acceptingInput = () => page.phase === "test" && !page.paused;

@@ -6,7 +6,7 @@ import { page } from "./context.js";
 import { setBanner } from "./screens.js";
 
 function violation(type) {
-  if (page.phase !== "test") return;
+  if (page.phase !== "test" || page.paused) return; // leaving the page while the test is paused is no violation
   queue("tab_violation", { violation_type: type });
 }
 
@@ -26,7 +26,7 @@ export function watchIntegrity() {
     if (document.visibilityState === "hidden") {
       page.lastHiddenAt = Date.now();
       violation("TAB_SWITCH");
-    } else if (page.phase === "test" && page.lastHiddenAt) {
+    } else if (page.phase === "test" && !page.paused && page.lastHiddenAt) {
       setBanner("left-page", "You left the test page. Your teacher has been told.", "info");
       setTimeout(() => page.banner.key === "left-page" && setBanner("", ""), 6000);
     }

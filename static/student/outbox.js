@@ -144,3 +144,43 @@ export function replacementKey(entry) {
   if (entry.type === "question_flagged") return `flag:${entry.data.question_id}`;
   return null;
 }
+
+/**
+ * What to send now, in order: the entries not in flight and ready for the wire, at most `limit` in flight in
+ * all; `stale` are those a newer event for the same question has already replaced on the server (to drop).
+ */
+export function sendPlan(entries, { inFlight = new Set(), appliedSeq = new Map(), limit = Infinity } = {}) {
+  const send = [];
+  const stale = [];
+  let busy = inFlight.size;
+  for (const entry of entries) {
+    if (busy >= limit) break;
+    if (inFlight.has(entry.event_id)) continue;
+    const key = replacementKey(entry);
+    if (key && (appliedSeq.get(key) ?? -1) > (entry.seq || 0)) {
+      stale.push(entry);
+      continue;
+    }
+    if (!wireMessage(entry)) continue;
+    send.push(entry);
+    busy += 1;
+  }
+  return { send, stale };
+}
+
+// The server's refusals of an event, by what the page does with it.
+// Too late: the attempt or the session is over; the event can never count.
+const CLOSED_ERRORS = new Set(["time_up", "attempt_closed", "already_submitted", "not_in_progress", "session_not_in_progress"]);
+// Worth sending again soon: the server was busy, failed for a moment, or raced a copy of the same event
+// (a resend is then acknowledged as a duplicate, with the highlight id where there is one).
+const RETRY_ERRORS = new Set(["rate_limited", "server_error", "duplicate_event"]);
+// The teacher paused the session: not stored and its event_id not used up; sent again after the resume.
+const HOLD_ERRORS = new Set(["session_paused"]);
+
+/** "retry" (soon), "hold" (keep it until the session runs again), "closed" (too late) or "drop" (refused for good). */
+export function refusalAction(code) {
+  if (RETRY_ERRORS.has(code)) return "retry";
+  if (HOLD_ERRORS.has(code)) return "hold";
+  if (CLOSED_ERRORS.has(code)) return "closed";
+  return "drop";
+}

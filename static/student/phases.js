@@ -80,6 +80,7 @@ export function enterTest() {
   countdown.start();
   showScreen("test");
   if (submitting) lockInputs();
+  else unlockInputs(); // a reopened attempt comes back from the finished screen
   if (countdown.known && countdown.remainingMs() <= 0) timeUpLocally();
   flush();
 }
@@ -102,6 +103,13 @@ export function lockInputs() {
   if (sheet) sheet.disabled = true;
   const submit = $("#submit-open");
   if (submit) submit.disabled = true;
+}
+
+export function unlockInputs() {
+  const sheet = $("#answer-sheet");
+  if (sheet) sheet.disabled = false;
+  const submit = $("#submit-open");
+  if (submit) submit.disabled = false;
 }
 
 export function renderAll() {

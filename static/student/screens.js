@@ -10,26 +10,35 @@ const LAST_MINUTES_WARNING = 2; // warn an offline student this many (paper) min
 
 export const changesText = (n) => plural(n, "change");
 
+const SCREEN_OF_PHASE = {
+  connecting: "connecting",
+  "not-open": "waiting",
+  waiting: "waiting",
+  test: "test",
+  timeup: "test",
+  submitting: "test",
+  finished: "finished",
+  closed: "closed",
+};
+
+/** Show one screen; the test's screen gives way to the pause screen while the teacher has paused the session. */
 export function showScreen(name) {
-  for (const screen of ["connecting", "waiting", "test", "finished", "closed"]) {
-    $(`#screen-${screen}`).hidden = screen !== name;
+  const shown = name === "test" && page.paused ? "paused" : name;
+  for (const screen of ["connecting", "waiting", "test", "paused", "finished", "closed"]) {
+    $(`#screen-${screen}`).hidden = screen !== shown;
   }
   $("#timer-box").hidden = !(name === "test" && countdown.known);
+  $("#timer-box").classList.toggle("paused", shown === "paused");
+}
+
+/** The screen of the current phase again (after a pause or a resume, or once the clock is known). */
+export function refreshScreen() {
+  showScreen(SCREEN_OF_PHASE[page.phase]);
 }
 
 export function setPhase(phase) {
   page.phase = phase;
-  const screens = {
-    connecting: "connecting",
-    "not-open": "waiting",
-    waiting: "waiting",
-    test: "test",
-    timeup: "test",
-    submitting: "test",
-    finished: "finished",
-    closed: "closed",
-  };
-  showScreen(screens[phase]);
+  showScreen(SCREEN_OF_PHASE[phase]);
   if (phase === "not-open") {
     $("#waiting-message").textContent =
       "The waiting room is not open yet. Keep this page open: it connects by itself when your teacher opens it.";
@@ -70,7 +79,9 @@ export function updateBanner() {
     setBanner("", "");
   } else if (!connected && TEST_PHASES.has(page.phase)) {
     const waiting = outbox.size ? ` ${changesText(outbox.size)} waiting to be sent.` : "";
-    if (remaining !== null && remaining <= paperMinutes(LAST_MINUTES_WARNING) * 1000) {
+    if (page.paused) {
+      setBanner("offline", `You are offline. The test is paused; the page reconnects by itself.${waiting}`);
+    } else if (remaining !== null && remaining <= paperMinutes(LAST_MINUTES_WARNING) * 1000) {
       setBanner(
         "offline-end",
         "You are offline and the test is about to end. Answers the server has not received by the end of the test " +
@@ -88,7 +99,7 @@ export function updateBanner() {
     }
   } else if (!connected && socket.state === "reconnecting" && page.phase === "waiting") {
     setBanner("offline", "Connection lost. Reconnecting…");
-  } else if (page.phase === "submitting") {
+  } else if (page.phase === "submitting" && !page.paused) {
     setBanner("submitting", "Submitting your answers…", "info");
   } else if (page.banner.key === "left-page" || page.banner.key === "error") {
     // keep until it times out
@@ -107,6 +118,7 @@ export function updateConnectionUi() {
     text.textContent = "Finished";
   } else if (state === "online") {
     text.textContent = outbox.size && TEST_PHASES.has(page.phase) ? `Saving… (${outbox.size})` : "Connected · all saved";
+    if (outbox.size && page.paused) text.textContent = `Paused · ${outbox.size} to send`;
     if (!TEST_PHASES.has(page.phase)) text.textContent = "Connected";
   } else if (state === "offline") {
     text.textContent = outbox.size ? `Offline · ${outbox.size} not sent yet` : "Offline";

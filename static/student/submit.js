@@ -3,7 +3,7 @@
 
 import { api } from "../common/api.js";
 import { formatBand } from "../common/format.js";
-import { acceptingInput, $, config, page, questions } from "./context.js";
+import { acceptingInput, $, config, page, questions, RUNNING_STATUSES } from "./context.js";
 import { commitTextInputs, isAnswered } from "./answers.js";
 import { outbox, queue, socket } from "./connection.js";
 import { countdown, lockInputs } from "./phases.js";
@@ -50,7 +50,11 @@ export async function finish({ attempt = null, reason = "ended", lost = 0 }) {
   if (page.phase === "finished") return;
   commitTextInputs();
   page.phase = "finished";
-  socket.stop();
+  page.paused = false; // nothing of a pause shows on the finished screen
+  page.pauseAnnounced = false;
+  page.holdForSync = false;
+  // While the session runs the socket stays open: the teacher may still reopen the attempt or send a message.
+  if (!RUNNING_STATUSES.has(page.sessionStatus)) socket.stop();
   countdown.stop();
   lockInputs();
   for (const timer of page.textTimers.values()) clearTimeout(timer);
@@ -89,6 +93,12 @@ function showResult(attempt) {
   $("#finished-result").hidden = false;
 }
 
+/** The session is over: nothing more can come, the socket closes for good. */
+export function sessionOver() {
+  socket.stop();
+  updateConnectionUi();
+}
+
 export function closed(text) {
   if (page.phase === "finished") return;
   page.phase = "closed";
@@ -120,13 +130,15 @@ async function fetchAttempt() {
 
 /** The socket cannot (re)connect, or the server refused an event as too late: has the session ended? */
 export async function checkSessionOverRest(force = false) {
-  if (page.phase === "finished" || page.phase === "closed") return;
+  if (page.phase === "closed") return;
   if (!force && Date.now() - page.lastStatusCheck < 10000) return;
   page.lastStatusCheck = Date.now();
   try {
     const session = await api(config.session_api);
     page.sessionStatus = session.status;
-    if (session.status === "COMPLETED") {
+    if (page.phase === "finished") {
+      if (!RUNNING_STATUSES.has(session.status)) sessionOver(); // no reopen can come any more
+    } else if (session.status === "COMPLETED") {
       finish({ reason: page.phase === "timeup" ? "time" : "ended", lost: outbox.workSize });
     } else if (session.status === "CANCELLED") {
       closed("Your teacher cancelled this session.");

@@ -3,13 +3,15 @@
 // it leaves the outbox only when the server acknowledges its event_id.
 //
 // This module starts the page; the parts live beside it: context (config and page state), connection
-// (outbox, socket, server messages), screens, phases (countdown, paper), answers, navigator, integrity
-// and submit.
+// (outbox, socket, server messages), screens, phases (countdown, paper), answers, navigator, integrity,
+// submit, controls (the teacher's pause, extra time and reopen) and messages (the teacher's messages).
 
 import { commitTextInputs, rememberCommitted } from "./answers.js";
 import { outbox, socket } from "./connection.js";
-import { config, page } from "./context.js";
+import { config, page, RUNNING_STATUSES } from "./context.js";
+import { pauseTest, rememberedPause } from "./controls.js";
 import { watchIntegrity } from "./integrity.js";
+import { bindMessages, loadMessages } from "./messages.js";
 import { restorePositionOnce } from "./navigator.js";
 import { bindTestUi, countdown, enterTest, renderAll } from "./phases.js";
 import { setPhase, showScreen, updateConnectionUi } from "./screens.js";
@@ -17,8 +19,10 @@ import { mergeState } from "./state.js";
 import { showLost } from "./submit.js";
 
 function start() {
-  countdown.sync(config.ends_at, config.server_now);
   const attempt = config.attempt;
+  countdown.sync((attempt && attempt.ends_at) || config.ends_at, config.server_now); // the attempt's own end
+  bindMessages();
+  loadMessages();
   const over =
     config.status === "COMPLETED" ||
     config.status === "CANCELLED" ||
@@ -31,15 +35,22 @@ function start() {
     outbox.clear();
     showScreen("finished");
     updateConnectionUi();
+    if (RUNNING_STATUSES.has(config.status)) socket.start(); // the teacher may still reopen it, or write
     return;
   }
-  if (config.status === "IN_PROGRESS" && page.paperLoaded && attempt) {
+  if (RUNNING_STATUSES.has(config.status) && page.paperLoaded && attempt) {
+    const paused = config.status === "PAUSED";
+    if (paused) countdown.freeze(pausedRemainingMs(attempt)); // until the state sync says exactly
     page.state = mergeState(attempt, outbox.pending());
     rememberCommitted();
     bindTestUi();
     renderAll();
     restorePositionOnce();
     enterTest();
+    if (paused) {
+      const stored = rememberedPause();
+      pauseTest({ reason: config.pause_reason ?? (stored ? stored.reason : null) });
+    }
   } else if (config.status === "SCHEDULED") {
     setPhase("not-open");
   } else if (config.status === "WAITING_FOR_STUDENTS") {
@@ -48,6 +59,14 @@ function start() {
     setPhase("connecting");
   }
   socket.start();
+}
+
+/** Reloaded during a pause: the time that was left, from the moment of the pause if the page knows it. */
+function pausedRemainingMs(attempt) {
+  if (config.remaining_seconds != null) return config.remaining_seconds * 1000;
+  const pausedAt = Date.parse(config.paused_at || (rememberedPause() || {}).pausedAt || "");
+  const endsAt = Date.parse(attempt.ends_at || config.ends_at || "");
+  return Number.isNaN(pausedAt) || Number.isNaN(endsAt) ? null : endsAt - pausedAt;
 }
 
 watchIntegrity();

@@ -1,18 +1,36 @@
-// The live monitor's board on screen: the status badge and counts, the countdown, one card per student
-// and the event feed. DOM writes are batched into one animation frame, and only the cards that changed
-// are touched; a card writes a value only when it differs from the one it shows.
+// The live monitor's board on screen: the status badge and counts, the countdown, one card per student (with
+// its own clock, offline time and controls) and the event feed. DOM writes are batched into one animation
+// frame, and only the cards that changed are touched; a card writes a value only when it differs from the one
+// it shows. The clocks tick on the server's time: a card's own countdown and a running offline count too.
 
 import { formatClockTime } from "../common/format.js";
 import {
+  cardControls,
+  cardTags,
   controlHint,
   countdownState,
+  devicesText,
+  durationText,
+  extraText,
+  giveBackSeconds,
   key,
   lastHighlight,
+  offlineText,
   orderedStudents,
+  ownClock,
   positionText,
+  reviewText,
   statusText,
   statusTitle,
 } from "./board.js";
+
+const CONTROL_LABELS = {
+  extra: (name) => `Extra time for ${name}`,
+  message: (name) => `Message ${name}`,
+  finish: (name) => `Finish ${name}'s test`,
+  reopen: (name) => `Reopen ${name}'s test`,
+  review: (name) => `Review ${name}'s violations`,
+};
 
 const FEED_LIMIT = 150;
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -51,7 +69,21 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       position: $(".position", root),
       flagged: $(".flagged", root),
       violations: $(".violations", root),
+      reviewed: $(".reviewed", root),
       highlight: $(".highlight", root),
+      devices: $(".devices", root),
+      extra: $(".extra", root),
+      tags: $(".state-tags", root),
+      ownTime: $(".own-time", root),
+      ownClock: $(".own-clock", root),
+      offline: $(".offline-line", root),
+      offlineTime: $(".offline-time", root),
+      giveBack: $('[data-control="give-back"]', root),
+      notice: $(".card-notice", root),
+      actions: $(".card-actions", root),
+      controls: Object.fromEntries(
+        Object.keys(CONTROL_LABELS).map((name) => [name, $(`[data-control="${name}"]`, root)]),
+      ),
     };
     parts.bar.setAttribute("aria-valuemax", String(questionCount));
     root.addEventListener("animationend", () => root.classList.remove("flash"));
@@ -78,6 +110,11 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     });
     put(card, "name", student.name, (name) => {
       parts.name.textContent = name;
+      parts.actions.setAttribute("aria-label", `Controls for ${name}`);
+      for (const [control, label] of Object.entries(CONTROL_LABELS)) {
+        parts.controls[control].setAttribute("aria-label", label(name));
+      }
+      card.last.giveBack = undefined; // its label names the student
     });
     put(card, "attempt", student.attemptId, (attemptId) => {
       if (attemptId === null || attemptId === undefined) {
@@ -113,6 +150,35 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       parts.violations.textContent = String(count);
       parts.violations.classList.toggle("some", count > 0);
     });
+    put(card, "reviewed", reviewText(student), (text) => {
+      parts.reviewed.textContent = text ? ` (${text})` : "";
+    });
+    put(card, "devices", devicesText(student), (text) => {
+      parts.devices.textContent = text;
+      parts.devices.title = text ? `${student.connections} connections open: tabs or devices` : "";
+      parts.devices.hidden = !text;
+    });
+    put(card, "extra", extraText(student), (text) => {
+      parts.extra.textContent = text;
+      parts.extra.title = text ? `This student's deadline is ${text} from the class's` : "";
+      parts.extra.hidden = !text;
+    });
+    put(card, "tags", cardTags(student).join(" · "), (text) => {
+      parts.tags.textContent = text;
+      parts.tags.hidden = !text;
+    });
+    put(card, "notice", student.notice ? `${student.notice.kind}|${student.notice.text}` : "", () => {
+      parts.notice.textContent = student.notice ? student.notice.text : "";
+      parts.notice.dataset.kind = student.notice ? student.notice.kind : "";
+      parts.notice.hidden = !student.notice;
+    });
+    const allowed = cardControls(board, student);
+    for (const [control, button] of Object.entries(parts.controls)) {
+      put(card, `control-${control}`, allowed[control], (on) => {
+        button.hidden = !on;
+      });
+    }
+    tickCard(card, student);
     if (student.flash) {
       student.flash = false;
       root.classList.remove("flash");
@@ -134,6 +200,28 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       }
     });
     return card;
+  }
+
+  /** What moves with the clock on a card: its own countdown, the offline time and the give-back button. */
+  function tickCard(card, student) {
+    const { parts } = card;
+    const clock = ownClock(board, student);
+    put(card, "ownClock", clock ? `${clock.text}|${clock.level}` : "", () => {
+      parts.ownTime.hidden = !clock;
+      parts.ownClock.textContent = clock ? clock.text : "";
+      parts.ownClock.dataset.level = clock ? clock.level : "";
+    });
+    put(card, "offline", offlineText(board, student), (text) => {
+      parts.offlineTime.textContent = text;
+      parts.offline.hidden = !text;
+    });
+    const seconds = giveBackSeconds(board, student);
+    put(card, "giveBack", seconds, () => {
+      parts.giveBack.hidden = seconds < 1;
+      parts.giveBack.dataset.seconds = String(seconds);
+      parts.giveBack.textContent = `Give back ${durationText(seconds)}`;
+      parts.giveBack.setAttribute("aria-label", `Give back ${durationText(seconds)} to ${student.name}`);
+    });
   }
 
   function orderBoard() {
@@ -181,6 +269,7 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     if (headerDirty) {
       headerDirty = false;
       renderHeader();
+      for (const student of board.students.values()) renderCard(student); // the controls follow the status
     }
     if (pendingFeed.length) {
       const feedEl = document.getElementById("feed");
@@ -208,11 +297,15 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     if (pendingFeed.length > FEED_LIMIT) pendingFeed.splice(0, pendingFeed.length - FEED_LIMIT);
   }
 
-  /** The countdown, on the server's clock. */
+  /** The countdown, on the server's clock, and the cards' clocks. */
   function tick() {
     const { text, level } = countdownState(board);
     if (countdown.textContent !== text) countdown.textContent = text;
     if ((countdown.dataset.level || "") !== level) countdown.dataset.level = level;
+    for (const [id, card] of cards) {
+      const student = board.students.get(id);
+      if (student) tickCard(card, student);
+    }
   }
   setInterval(tick, 250);
 
@@ -224,6 +317,10 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       if (changes.header) headerDirty = true;
       for (const entry of changes.feed) feedItem(entry);
       if (changes.students.size || changes.order || changes.header || changes.feed.length) requestFrame();
+    },
+    /** The card element of a student, if it is drawn. */
+    cardOf(studentId) {
+      return cards.get(key(studentId))?.root || null;
     },
     /** Redraw the header (and the controls) in the next frame: the busy state changed, say. */
     markHeader() {

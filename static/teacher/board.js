@@ -1,112 +1,62 @@
 // The live monitor's board as data: the session, the live counts and one record per student, changed only
-// by the server's WebSocket messages and by REST snapshots. No DOM and no network here. Every change
-// returns what it touched (which cards, the header, the card order), the feed lines a teacher reads and
-// whether a fresh snapshot is wanted; the view draws that.
+// by the server's WebSocket messages, by REST snapshots and by the REST answers of the teacher's controls. No
+// DOM and no network here. Every change returns what it touched (which cards, the header, the card order),
+// the feed lines a teacher reads, whether a fresh snapshot is wanted and which attempts to read again; the view
+// draws that.
 //
 // Events that arrive while a snapshot is loading are kept and replayed on top of it, so the board is
-// never older than the last event.
+// never older than the last event. The state's shape and shared rules are in board-state.js, the handlers of
+// what the teacher's controls cause in board-teacher.js, and what a teacher reads in board-read.js.
 
-import { formatBand, formatRemaining, plural, truncate } from "../common/format.js";
+import { formatBand, truncate } from "../common/format.js";
+import { questionLabelFor, VIOLATION_LABELS } from "./board-read.js";
+import {
+  blankStudent,
+  feed,
+  key,
+  momentOf,
+  noChanges,
+  offlineCounts,
+  settleOffline,
+  studentFor,
+  syncClock,
+  takeAttempt,
+  touch,
+  touchAll,
+} from "./board-state.js";
+import { TEACHER_HANDLERS } from "./board-teacher.js";
 
-export const VIOLATION_LABELS = {
-  TAB_SWITCH: "switched tab",
-  WINDOW_BLUR: "left the window",
-  FULLSCREEN_EXIT: "left full screen",
-  COPY: "copied text",
-  PASTE: "pasted text",
-};
+export * from "./board-read.js";
+export { createBoard, key, noChanges, offlineSecondsAt, syncClock } from "./board-state.js";
+export { applyAttempt, applyAttemptResult, applyMessageResult, applySessionExtension } from "./board-teacher.js";
 
 const COUNT_NAMES = ["participants", "connected", "submitted", "violations_total"];
-const IDLE_COUNTDOWN = {
-  SCHEDULED: "Not started",
-  WAITING_FOR_STUDENTS: "Not started",
-  COMPLETED: "Finished",
-  CANCELLED: "Cancelled",
-};
-
-export const key = (id) => String(id);
-
-/** questionNumbers: question id → its number in the paper, for the feed ("answered Q3"). */
-export function createBoard({ sessionId, status, questionCount, questionNumbers = {} }) {
-  return {
-    session: { id: sessionId, status, ends_at: null },
-    counts: { participants: null, connected: null, submitted: null, violations_total: null },
-    students: new Map(), // String(student_id) -> student
-    clockOffsetMs: 0, // server clock minus local clock
-    questionCount,
-    questionNumbers,
-    replayBuffer: null, // events received while a snapshot is loading
-  };
-}
-
-function blankStudent(id, name) {
-  return {
-    id,
-    name: name || `Student ${id}`,
-    attemptId: null,
-    connected: false,
-    attemptStatus: null,
-    answered: 0,
-    flagged: new Set(),
-    violations: 0,
-    highlights: new Map(), // String(highlight_id) -> text, in the order they were made
-    passageIndex: null,
-    questionIndex: null,
-    score: null,
-    band: null,
-    flash: false, // a new violation: the card flashes once
-  };
-}
-
-/** What one change did: the view redraws these, adds the feed lines, and reloads when asked. */
-export function noChanges() {
-  return { students: new Set(), order: false, header: false, feed: [], refresh: false, serverError: null };
-}
-
-function touch(changes, student) {
-  changes.students.add(key(student.id));
-}
-
-function feed(changes, kind, text, { studentId = null, timestamp = null, minor = false } = {}) {
-  changes.feed.push({ kind, text, studentId, timestamp, minor });
-}
-
-function studentFor(board, changes, id, name) {
-  let student = board.students.get(key(id));
-  if (!student) {
-    student = blankStudent(id, name);
-    board.students.set(key(id), student);
-    changes.order = true;
-  } else if (name && student.name !== name) {
-    student.name = name;
-  }
-  return student;
-}
-
-export function syncClock(board, serverNow, localMs = Date.now()) {
-  const server = Date.parse(serverNow);
-  if (!Number.isNaN(server)) board.clockOffsetMs = server - localMs;
-}
-
-function takeAttempt(student, message) {
-  if (message.attempt_id !== undefined && message.attempt_id !== null) student.attemptId = message.attempt_id;
-  if (!student.attemptStatus) student.attemptStatus = "IN_PROGRESS";
-}
-
-function questionLabel(board, questionId) {
-  const number = board.questionNumbers[key(questionId)];
-  return number ? `Q${number}` : "a question";
-}
+const SUBMITTED_HOW = { TEACHER: "was finished by the teacher", TIME_UP: "ran out of time" };
 
 function applyLifecycle(board, message, replay, changes) {
-  if (message.status) board.session.status = message.status;
+  if (message.status) setStatus(board, message.status, message.timestamp);
   if (message.server_now) syncClock(board, message.server_now);
   changes.header = true;
 }
 
+/** A new status; a pause's moment is kept (the frozen countdown reads it) until the test goes on. */
+function setStatus(board, status, pausedAt = null) {
+  board.session.status = status;
+  if (status !== "PAUSED") {
+    board.session.paused_at = null;
+    board.session.pause_reason = null;
+  } else if (!board.session.paused_at) {
+    board.session.paused_at = pausedAt;
+  }
+}
+
 function presenceChanged(board, message, replay, changes, { connected, kind, verb }) {
   const student = studentFor(board, changes, message.student_id, message.student_name);
+  if (connected && student.offlineSince !== null && student.attemptId !== null && !replay) {
+    changes.attempts.add(key(student.attemptId)); // back: the server's exact offline time, for the give-back
+  }
   student.connected = connected;
+  student.connections = connected ? Math.max(1, student.connections) : 0;
   if (message.connected_count !== undefined) board.counts.connected = message.connected_count;
   touch(changes, student);
   changes.header = true;
@@ -116,7 +66,8 @@ function presenceChanged(board, message, replay, changes, { connected, kind, ver
 }
 
 // Each handler: (board, message, replay, changes). A replayed event (one already seen, applied again on
-// top of a newer snapshot) changes the state only: no feed line, no flash, no reload.
+// top of a newer snapshot) changes the state only: no feed line, no flash, no reload. After each, the
+// students' offline counts are settled at the moment the message says it happened.
 
 const HANDLERS = {
   connected(board, message) {
@@ -137,6 +88,8 @@ const HANDLERS = {
     if (message.server_now) syncClock(board, message.server_now);
     for (const id of message.connected_students || []) {
       const student = studentFor(board, changes, id);
+      student.connected = true; // by definition: their offline time does not count
+      student.connections = Math.max(1, student.connections);
       if (!student.attemptStatus) student.attemptStatus = "IN_PROGRESS";
       touch(changes, student);
     }
@@ -149,7 +102,7 @@ const HANDLERS = {
     }
   },
   session_completed(board, message, replay, changes) {
-    board.session.status = "COMPLETED";
+    setStatus(board, "COMPLETED");
     board.session.completed_at = message.completed_at;
     changes.header = true;
     if (!replay) {
@@ -159,7 +112,7 @@ const HANDLERS = {
     }
   },
   session_cancelled(board, message, replay, changes) {
-    board.session.status = "CANCELLED";
+    setStatus(board, "CANCELLED");
     changes.header = true;
     if (!replay) feed(changes, "session", "The session is cancelled.", { timestamp: message.timestamp });
   },
@@ -183,7 +136,7 @@ const HANDLERS = {
     touch(changes, student);
     if (!replay) {
       const cleared = !String(message.answer ?? "").trim();
-      const label = questionLabel(board, message.question_id);
+      const label = questionLabelFor(board, message.question_id);
       feed(changes, "answer", `${student.name} ${cleared ? "cleared" : "answered"} ${label}.`, {
         studentId: student.id,
         timestamp: message.timestamp,
@@ -196,6 +149,11 @@ const HANDLERS = {
     takeAttempt(student, message);
     const before = student.violations;
     student.violations = message.violations_count ?? student.violations + 1;
+    // Not reviewed yet; its id comes with the attempt's body (the review list reads it when opened).
+    while (student.violationList && student.violationList.length < student.violations) {
+      student.violationList.push({ id: null, type: message.violation_type, timestamp: message.timestamp, verdict: null,
+                                   note: null });  // prettier-ignore
+    }
     if (!replay && student.violations > before) student.flash = true;
     touch(changes, student);
     if (!replay) {
@@ -237,7 +195,7 @@ const HANDLERS = {
     else student.flagged.delete(key(message.question_id));
     touch(changes, student);
     if (!replay) {
-      const label = questionLabel(board, message.question_id);
+      const label = questionLabelFor(board, message.question_id);
       feed(changes, "flag", `${student.name} ${message.flagged ? "flagged" : "unflagged"} ${label}.`, {
         studentId: student.id,
         timestamp: message.timestamp,
@@ -258,10 +216,14 @@ const HANDLERS = {
     student.attemptStatus = "SUBMITTED";
     student.score = message.score;
     student.band = message.band;
+    student.submitReason = message.reason || null;
+    student.reopened = false;
     touch(changes, student);
     if (!replay) {
       const result = `${message.score}/${board.questionCount}, band ${formatBand(message.band)}`;
-      feed(changes, "submitted", `${student.name} submitted: ${result}.`, {
+      const how = SUBMITTED_HOW[message.reason];
+      const text = how ? `${student.name}'s test ${how}: ${result}.` : `${student.name} submitted: ${result}.`;
+      feed(changes, "submitted", text, {
         studentId: student.id,
         timestamp: message.timestamp,
       });
@@ -270,7 +232,15 @@ const HANDLERS = {
   error(board, message, replay, changes) {
     changes.serverError = message;
   },
+  ...TEACHER_HANDLERS,
 };
+
+const MOMENT_FIELDS = ["paused_at", "completed_at", "server_now"];
+
+function handle(board, message, replay, changes) {
+  HANDLERS[message.type](board, message, replay, changes);
+  settleOffline(board, momentOf(board, message, ...MOMENT_FIELDS), changes);
+}
 
 /** Apply one message from the server. Types the board does not know are ignored (the contract says so). */
 export function receive(board, message) {
@@ -278,7 +248,7 @@ export function receive(board, message) {
   const handler = HANDLERS[message.type];
   if (!handler) return changes;
   if (board.replayBuffer) board.replayBuffer.push(message);
-  handler(board, message, false, changes);
+  handle(board, message, false, changes);
   return changes;
 }
 
@@ -295,15 +265,19 @@ export function endSnapshot(board, token) {
 }
 
 /**
- * Replace the board with a REST snapshot: the session, its stats and the attempts (flags and highlights),
- * then replay the events received since the snapshot began. `sentMs`/`receivedMs` bracket the session
- * request, for the clock. Returns null when a newer snapshot began meanwhile (this one is stale).
+ * Replace the board with a REST snapshot: the session, its stats and the attempts (flags, highlights and
+ * violations), then replay the events received since the snapshot began. `sentMs`/`receivedMs` bracket the
+ * session request, for the clock. Returns null when a newer snapshot began meanwhile (this one is stale).
  */
 export function applySnapshot(board, token, { session, stats, attempts = [], sentMs, receivedMs }) {
   if (board.replayBuffer !== token) return null;
   const changes = noChanges();
   syncClock(board, session.server_now, (sentMs + receivedMs) / 2);
+  const atMs = Date.parse(session.server_now);
+  board.snapshotAtMs = Number.isNaN(atMs) ? 0 : atMs;
+  const pausedAt = session.paused_at || board.session.paused_at || session.updated_at || session.server_now;
   board.session = { ...board.session, ...session };
+  setStatus(board, session.status, pausedAt);
   board.counts = {
     participants: stats.participants,
     connected: stats.connected,
@@ -318,14 +292,20 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
     const student = blankStudent(row.student_id, row.student_name);
     const participant = participants.get(key(row.student_id));
     student.connected = participant ? participant.connection_status === "CONNECTED" : false;
+    student.connections = participant?.connections ?? (student.connected ? 1 : 0);
     student.attemptId = row.attempt_id ?? participant?.attempt_id ?? null;
     student.attemptStatus = row.status;
     student.answered = row.answered ?? 0;
     student.violations = row.violations ?? 0;
+    student.violationsConfirmed = row.violations_confirmed ?? 0;
     student.score = row.score;
     student.band = row.band;
     student.passageIndex = row.status ? row.current_passage_index : null;
     student.questionIndex = row.status ? row.current_question_index : null;
+    student.extraSeconds = row.extra_seconds ?? 0;
+    student.offlineBase = participant?.offline_seconds ?? row.offline_seconds ?? 0;
+    student.offlineSince = offlineCounts(board, student) ? board.snapshotAtMs : null;
+    keepLiveOnly(board, student, old);
     const attempt = student.attemptId !== null ? byAttempt.get(key(student.attemptId)) : null;
     if (attempt) {
       student.flagged = new Set((attempt.flagged_question_ids || []).map(key));
@@ -333,94 +313,49 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
         (a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || Number(a.id) - Number(b.id),
       );
       student.highlights = new Map(highlights.map((h) => [key(h.id), h.text]));
+      if (Array.isArray(attempt.violations)) student.violationList = attempt.violations.map(violationOf);
+      if (attempt.extra_seconds !== undefined) student.extraSeconds = attempt.extra_seconds;
     } else if (old) {
       student.flagged = old.flagged;
       student.highlights = old.highlights;
+      student.violationList = old.violationList;
     }
     next.set(key(row.student_id), student);
   }
   board.students = next;
-  for (const message of token) HANDLERS[message.type](board, message, true, changes);
-  for (const student of board.students.values()) touch(changes, student);
+  for (const message of token) handle(board, message, true, changes);
+  touchAll(board, changes);
   changes.order = true;
   changes.header = true;
   return changes;
+}
+
+function violationOf(v) {
+  return { id: v.id ?? null, type: v.type, timestamp: v.timestamp, verdict: v.verdict ?? null, note: v.note ?? null };
+}
+
+/** What only this page heard (how an attempt was handed in, a reopening, give-backs, the last notice). */
+function keepLiveOnly(board, student, old) {
+  student.givenBack = old ? old.givenBack : board.givenBack.get(key(student.id)) || 0;
+  if (!old) return;
+  student.givingBack = old.givingBack;
+  student.notice = old.notice;
+  if (student.attemptStatus === "SUBMITTED") student.submitReason = old.submitReason;
+  if (student.attemptStatus === "IN_PROGRESS") student.reopened = old.reopened;
 }
 
 /** A transition the teacher asked for went through: the session as the API answered, and a feed line. */
 export function applyActionResult(board, session, doneText) {
   const changes = noChanges();
   if (session && session.status) {
-    board.session = { ...board.session, ...session };
     if (session.server_now) syncClock(board, session.server_now);
+    const { status, ...rest } = session;
+    board.session = { ...board.session, ...rest };
+    setStatus(board, status, session.paused_at || session.server_now);
+    settleOffline(board, momentOf(board, session, "server_now"), changes);
+    touchAll(board, changes);
   }
   changes.header = true;
   feed(changes, "session", doneText);
   return changes;
-}
-
-// ---------------------------------------------------------------- what a teacher reads on a card
-
-export function statusText(student, questionCount) {
-  switch (student.attemptStatus) {
-    case "SUBMITTED":
-      return student.score === null || student.score === undefined
-        ? "Submitted"
-        : `✓ ${student.score}/${questionCount} · ${formatBand(student.band)}`;
-    case "ABANDONED":
-      return "Abandoned";
-    case "IN_PROGRESS":
-      return student.connected ? "Working" : "Working (offline)";
-    default:
-      return student.connected ? "Waiting" : "Absent";
-  }
-}
-
-export function statusTitle(student, questionCount) {
-  return student.attemptStatus === "SUBMITTED" && student.score !== null && student.score !== undefined
-    ? `Submitted: ${student.score} of ${questionCount} correct, band ${formatBand(student.band)}`
-    : statusText(student, questionCount);
-}
-
-export function positionText(student) {
-  return student.passageIndex === null || student.passageIndex === undefined
-    ? "–"
-    : `P${student.passageIndex + 1} · Q${student.questionIndex + 1}`;
-}
-
-/** The student's newest highlight still standing, or null. */
-export function lastHighlight(student) {
-  let text = null;
-  for (const value of student.highlights.values()) text = value;
-  return text;
-}
-
-/** Cards in board order: by name, then by id. */
-export function orderedStudents(board) {
-  return [...board.students.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || key(a.id).localeCompare(key(b.id)),
-  );
-}
-
-/**
- * The shared countdown on the server's clock: {text, level} where level is "" while running, "last10"
- * and "last5" near the end, and "idle" when no test is running.
- */
-export function countdownState(board, nowMs = Date.now()) {
-  const { status, ends_at: endsAt } = board.session;
-  if (status === "IN_PROGRESS" && endsAt) {
-    const remaining = Date.parse(endsAt) - (nowMs + board.clockOffsetMs);
-    let level = "";
-    if (remaining <= 5 * 60 * 1000) level = "last5";
-    else if (remaining <= 10 * 60 * 1000) level = "last10";
-    return { text: remaining > 0 ? formatRemaining(remaining, { padMinutes: true }) : "Time up", level };
-  }
-  return { text: IDLE_COUNTDOWN[status] || "--:--", level: "idle" };
-}
-
-/** The hint beside the controls: how many students are ready in the waiting room. */
-export function controlHint(board) {
-  if (board.session.status !== "WAITING_FOR_STUDENTS") return "";
-  const connected = board.counts.connected;
-  return connected ? `${plural(connected, "student")} ready.` : "No student is connected yet.";
 }

@@ -1,13 +1,16 @@
 // The live monitor: controls, the shared countdown, one card per student and an event feed.
 //
-// The board changes only from WebSocket events. On every (re)connect it reloads a snapshot from the
-// REST API, and events that arrive meanwhile are replayed on top, so it is never stale. This module
-// wires the board's state (board.js), its view (board-view.js), the controls and the socket.
+// The board changes from WebSocket events and from the answers of the teacher's own controls. On every
+// (re)connect it reloads a snapshot from the REST API, and events that arrive meanwhile are replayed on top,
+// so it is never stale. This module wires the board's state (board.js), its view (board-view.js), the class
+// and card controls, their dialog and the socket.
 
 import { api, ApiError } from "../common/api.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
-import { applySnapshot, beginSnapshot, createBoard, endSnapshot, receive } from "./board.js";
+import { applyAttempt, applySnapshot, beginSnapshot, createBoard, endSnapshot, receive } from "./board.js";
 import { createBoardView } from "./board-view.js";
+import { createCardControls } from "./card-controls.js";
+import { createFormDialog } from "./control-dialog.js";
 import { createControls } from "./controls.js";
 import { fetchSnapshot } from "./snapshot.js";
 
@@ -19,14 +22,33 @@ const board = createBoard({
   status: document.getElementById("session-status").dataset.status,
   questionCount: config.questionCount,
   questionNumbers: config.questionNumbers,
+  pausedAt: config.pausedAt,
+  givenBack: config.offlineGivenBack,
+  giveBackReason: config.giveBackReason,
+  runningStatuses: config.controlStatuses.running,
+  openStatuses: config.controlStatuses.open,
 });
 const counters = { messages: 0, opened: 0 };
+const ask = createFormDialog(document.getElementById("control-dialog"));
+const statusLine = document.getElementById("action-status");
+
+/** Say a control's result (the status line is a polite live region); it fades after a while. */
+let statusTimer = null;
+function announce(text) {
+  statusLine.textContent = text;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => {
+    statusLine.textContent = "";
+  }, 8000);
+}
 
 const controls = createControls({
   board,
   actions: config.actions,
   apiBase: config.apiBase,
+  ask,
   apply,
+  announce,
   refresh,
   onBusy: () => view.markHeader(),
 });
@@ -38,10 +60,40 @@ const view = createBoardView({
   onHeader: () => controls.render(),
 });
 
+createCardControls({
+  board,
+  ask,
+  apply,
+  announce,
+  apiBase: config.apiBase,
+  attemptApiBase: config.attemptApiBase,
+});
+
 function apply(changes) {
   view.apply(changes);
   if (changes.refresh) refreshSoon();
+  for (const attemptId of changes.attempts || []) reloadAttemptSoon(attemptId);
   if (changes.serverError) console.warn("live monitor: server error", changes.serverError);
+}
+
+// ---------------------------------------------------------------- one attempt read again
+
+const attemptTimers = new Map();
+
+/** Read one attempt again (a violation reviewed elsewhere: its note), once however many events ask. */
+function reloadAttemptSoon(attemptId) {
+  clearTimeout(attemptTimers.get(attemptId));
+  attemptTimers.set(
+    attemptId,
+    setTimeout(async () => {
+      attemptTimers.delete(attemptId);
+      try {
+        apply(applyAttempt(board, await api(`${config.attemptApiBase}${encodeURIComponent(attemptId)}`)));
+      } catch {
+        // The next snapshot brings it.
+      }
+    }, 300),
+  );
 }
 
 // ---------------------------------------------------------------- the REST snapshot

@@ -1,7 +1,8 @@
 """The test page's JavaScript modules, exercised one by one in Chromium (no server: the files are served
 from static/student/ and static/common/ through a route): the outbox, the merge of server state with
-pending events, highlight offsets, the shared socket's reconnect backoff and the countdown on the server's
-clock."""
+pending events, highlight offsets, the shared socket's reconnect backoff, the countdown on the server's
+clock, and what the page makes of the teacher's live controls (events held through a pause, the frozen
+clock, the notices, the teacher's messages)."""
 
 import pytest
 
@@ -21,16 +22,16 @@ def modules(page):
 
 
 def run(page, body: str):
-    """Run an async function body with the modules imported as `outbox`, `state`, `hl`, `timer` (the
-    student's) and `socket`, `format` (the shared ones)."""
+    """Run an async function body with the modules imported as `outbox`, `state`, `hl`, `timer`, `notices`
+    (the student's) and `socket`, `format` (the shared ones)."""
     return page.evaluate(
         """async (body) => {
             const load = (path) => import(`/static/${path}.js`);
-            const [outbox, state, hl, socket, timer, format] = await Promise.all(
+            const [outbox, state, hl, socket, timer, format, notices] = await Promise.all(
                 ["student/outbox", "student/state", "student/highlights", "common/socket", "student/timer",
-                 "common/format"].map(load));
-            return await new Function("outbox", "state", "hl", "socket", "timer", "format",
-                `return (async () => { ${body} })();`)(outbox, state, hl, socket, timer, format);
+                 "common/format", "student/notices"].map(load));
+            return await new Function("outbox", "state", "hl", "socket", "timer", "format", "notices",
+                `return (async () => { ${body} })();`)(outbox, state, hl, socket, timer, format, notices);
         }""",
         body,
     )
@@ -295,3 +296,191 @@ def test_the_socket_reconnects_after_a_drop_waits_for_the_network_and_stops_when
     assert result["closed"][:3] == [[4003, "dropped"], [4002, "offline"], [4001, "silent"]]
     assert result["stillStopped"]
     assert result["failing"] == ["signed out"] and result["failingState"] == "offline"
+
+
+def test_an_event_refused_as_paused_stays_in_the_outbox_and_goes_again_after_the_resume(modules):
+    """The server refuses a student's event with `session_paused` without using up its event_id: the page keeps
+    it (across a reload too), sends nothing while paused, and sends the same event again after the resume."""
+    result = run(
+        modules,
+        """
+        localStorage.clear();
+        const key = outbox.outboxKey(8, 42);
+        const box = new outbox.Outbox(key);
+        const inFlight = new Set();
+        const send = () => {
+            const plan = outbox.sendPlan(box.entries, {inFlight, limit: 100});
+            for (const e of plan.send) inFlight.add(e.event_id);
+            return plan.send.map((e) => e.event_id);
+        };
+        const answer = box.add("answer_submitted", {question_id: 1, answer: "TRUE"});
+        const flag = box.add("question_flagged", {question_id: 2, flagged: true});
+        const firstSend = send();
+        // The flag was applied before the pause; the answer arrived after it and was refused.
+        box.ack(flag.event_id); inFlight.delete(flag.event_id);
+        const action = outbox.refusalAction("session_paused");
+        inFlight.delete(answer.event_id);
+        if (action !== "hold") box.drop(answer.event_id);
+        const kept = box.pending().map((e) => e.event_id);
+        const workSize = box.workSize;
+        const afterReload = new outbox.Outbox(key).pending().map((e) => e.event_id);
+        // During the pause the page holds everything (flush does not run); after the resume:
+        const resent = send();
+        const applied = box.ack(answer.event_id);
+        return {
+            firstSend: firstSend.length, action, kept, workSize, afterReload, resent,
+            same: resent[0] === answer.event_id, applied: applied && applied.data.answer, left: box.size,
+            others: ["rate_limited", "server_error", "duplicate_event", "time_up", "attempt_closed",
+                     "already_submitted", "invalid_answer"].map(outbox.refusalAction),
+        };
+        """,
+    )
+    assert result["firstSend"] == 2 and result["action"] == "hold"
+    assert len(result["kept"]) == 1 and result["workSize"] == 1  # kept, still work waiting (not lost)
+    assert result["afterReload"] == result["kept"]
+    assert result["resent"] == result["kept"] and result["same"]  # the same event_id goes again
+    assert result["applied"] == "TRUE" and result["left"] == 0
+    assert result["others"] == ["retry", "retry", "retry", "closed", "closed", "closed", "drop"]
+
+
+def test_the_send_plan_keeps_order_skips_what_is_in_flight_and_drops_what_a_newer_answer_replaced(modules):
+    result = run(
+        modules,
+        """
+        localStorage.clear();
+        const box = new outbox.Outbox(outbox.outboxKey(9, 1));
+        const a1 = box.add("answer_submitted", {question_id: 1, answer: "A"});
+        const h = box.add("text_highlighted", {passage_id: 3, text: "x", position_start: 0, position_end: 1});
+        const r = box.add("highlight_removed", {ref: h.event_id});
+        const a2 = box.add("answer_submitted", {question_id: 2, answer: "B"});
+        const a3 = box.add("answer_submitted", {question_id: 3, answer: "C"});
+        const plan = outbox.sendPlan(box.entries, {
+            inFlight: new Set([h.event_id]), appliedSeq: new Map([["answer:1", a1.seq + 5]]), limit: 3,
+        });
+        return {send: plan.send.map((e) => e.event_id), stale: plan.stale.map((e) => e.event_id),
+                expected: [a2.event_id, a3.event_id], a1: a1.event_id};
+        """,
+    )
+    assert result["stale"] == [result["a1"]]  # a newer answer to question 1 is already on the server
+    assert result["send"] == result["expected"]  # the removal waits for its highlight id; at most 3 in flight
+
+
+def test_the_countdown_freezes_while_paused_and_runs_on_after_the_resume(modules):
+    result = run(
+        modules,
+        """
+        const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+        const ticks = [], warnings = [], zero = [];
+        const c = new timer.Countdown({warnings: [600, 300], onTick: (ms) => ticks.push(ms),
+                                       onWarning: (t) => warnings.push(t), onZero: () => zero.push(true)});
+        const serverNow = new Date();
+        c.sync(new Date(serverNow.getTime() + 20 * 60 * 1000).toISOString(), serverNow.toISOString());
+        c.freeze(4 * 60 * 1000);  // paused with 4:00 left (the state sync's remaining_seconds)
+        const frozenAt = c.remainingMs();
+        await sleep(300);
+        c.tick();
+        const stillFrozen = c.remainingMs();
+        const noWarningWhilePaused = warnings.length;
+        c.shift(5 * 60 * 1000);  // extra time during the pause: the stopped clock moves too
+        const afterShift = c.remainingMs();
+        c.freeze(null);  // reloaded during a pause, time not known yet: nothing shows
+        const unknown = [c.known, c.remainingMs()];
+        const ticksBefore = ticks.length;
+        c.tick();
+        const tickedUnknown = ticks.length !== ticksBefore;
+        c.freeze(0);
+        c.tick();
+        const zeroWhilePaused = zero.length;
+        // Resumed: the end moves later by the time spent paused.
+        const endBefore = c.endsAt;
+        c.unfreeze(90 * 1000);
+        const moved = c.endsAt - endBefore;
+        const running = c.frozen;
+        // The last minutes, time runs out, then the teacher gives time: the warnings and the zero are due again.
+        const at = (ms) => new Date(Date.now() + c.offset + ms).toISOString();
+        c.sync(at(4 * 60 * 1000), null);
+        c.tick();
+        c.sync(at(-1000), null);
+        c.tick();
+        c.shift(-60 * 1000);  // a correction never moves the end before now
+        const notBeforeNow = c.remainingMs() >= -50;
+        c.sync(at(8 * 60 * 1000), null);
+        const rearmed = [c.zeroFired, [...c.fired]];
+        c.tick();
+        c.sync(at(4 * 60 * 1000), null);
+        c.tick();
+        c.sync(at(-1000), null);
+        c.tick();
+        return {frozenAt, stillFrozen, noWarningWhilePaused, afterShift, unknown, tickedUnknown, zeroWhilePaused,
+                moved, running, zero: zero.length, notBeforeNow, rearmed, warnings};
+        """,
+    )
+    assert result["frozenAt"] == result["stillFrozen"] == 240_000  # stopped while paused
+    assert result["noWarningWhilePaused"] == 0 and result["zeroWhilePaused"] == 0
+    assert result["afterShift"] == 540_000
+    assert result["unknown"] == [False, None] and not result["tickedUnknown"]
+    assert result["moved"] == 90_000 and result["running"] is False
+    assert result["zero"] == 2 and result["notBeforeNow"]  # once before the time given, once after
+    assert result["rearmed"] == [False, [600]]  # 8 minutes left: the 5-minute warning is due again
+    assert result["warnings"] == [300, 300]
+
+
+def test_the_notices_of_time_given_and_of_a_reopened_attempt(modules):
+    result = run(
+        modules,
+        """
+        const now = "2026-11-30T10:00:00Z";
+        const own = {student_id: 42, attempt_id: 7, ends_at: now, server_now: now, seconds: 300, reason: null};
+        return {
+            durations: [300, 60, 90, 45, 3600 + 120].map((s) => notices.durationText(s)),
+            rounded: notices.durationText(299.6),
+            own: notices.extraTimeText(own),
+            ownReason: notices.extraTimeText({...own, seconds: 1500, reason: "Access arrangement"}),
+            back: notices.extraTimeText({...own, seconds: 37}),
+            klass: notices.extraTimeText({...own, student_id: null, attempt_id: null, seconds: 600}),
+            less: notices.extraTimeText({...own, seconds: -120}),
+            concerns: [notices.extensionConcerns(own, 42), notices.extensionConcerns(own, "42"),
+                       notices.extensionConcerns(own, 43), notices.extensionConcerns({student_id: null}, 43)],
+            reopen: notices.reopenText({student_id: 42, ends_at: "2026-11-30T10:10:00Z", server_now: now}),
+            reopenShort: notices.reopenText({ends_at: "2026-11-30T10:00:30Z", server_now: now}),
+        };
+        """,
+    )
+    assert result["durations"] == ["5 minutes", "1 minute", "1 minute 30 seconds", "45 seconds", "62 minutes"]
+    assert result["rounded"] == "5 minutes"
+    assert result["own"] == "Your teacher gave you 5 more minutes."
+    assert result["ownReason"] == "Your teacher gave you 25 more minutes. Reason: Access arrangement"
+    assert result["back"] == "Your teacher gave you 37 more seconds."
+    assert result["klass"] == "Your teacher gave the class 10 more minutes."
+    assert result["less"] == "Your teacher took 2 minutes off your time."
+    assert result["concerns"] == [True, True, False, True]
+    assert result["reopen"] == "Your teacher reopened your test: 10 minutes."
+    assert result["reopenShort"] == "Your teacher reopened your test: 30 seconds."
+
+
+def test_teacher_messages_are_listed_once_oldest_first_and_only_those_for_this_student(modules):
+    result = run(
+        modules,
+        """
+        const log = new notices.MessageLog(42);
+        const fromRest = [
+            {id: 3, text: "Question 12: read 'north' for 'south'.", student_id: null, sent_at: "2026-11-30T10:05:00Z"},
+            {id: 1, text: "Good luck!", student_id: null, sent_at: "2026-11-30T10:00:00Z"},
+            {id: 2, text: "Amira, please sit at the front.", student_id: 42, sent_at: "2026-11-30T10:00:00Z"},
+        ];
+        const live = {type: "teacher_message", message_id: 4, text: "Ten minutes left.", student_id: null,
+                      sent_at: "2026-11-30T10:50:00Z"};
+        const addedLive = log.add(live);  // the socket's message came before the list
+        const added = fromRest.map((m) => log.add(m)).map(Boolean);
+        const again = [log.add({...live}), log.add({id: 4, text: "Ten minutes left.", student_id: null}),
+                       log.add({id: "1", text: "Good luck!"})];
+        const foreign = log.add({message_id: 9, text: "Ben, see me.", student_id: 43, sent_at: "2026-11-30T10:01:00Z"});
+        return {addedLive: addedLive && addedLive.id, added, again, foreign, size: log.size,
+                order: log.list().map((m) => [m.id, m.studentId])};
+        """,
+    )
+    assert result["addedLive"] == 4 and result["added"] == [True, True, True]
+    assert result["again"] == [None, None, None]  # no duplicates, whichever way a message came
+    assert result["foreign"] is None  # another student's message is not this page's
+    assert result["size"] == 4
+    assert result["order"] == [[1, None], [2, 42], [3, None], [4, None]]

@@ -1,5 +1,7 @@
 """The student's test page in a real Chromium against a real daphne server: waiting room, the test,
-offline work, reload, time-up. Every check looks at the page and at what the server holds (API + DB).
+offline work, reload, time-up, and the teacher's live controls as the student sees them (pause and
+resume, extra time, finish and reopen, messages). Every check looks at the page and at what the server
+holds (API + DB).
 """
 
 import json
@@ -108,8 +110,8 @@ class Server:
         assert token.status_code == 200, token.text
         self.headers = {"Authorization": f"Bearer {token.json()['access']}"}
 
-    def post(self, path):
-        return httpx.post(f"{self.url}/api/v1{path}", headers=self.headers, timeout=10)
+    def post(self, path, body=None):
+        return httpx.post(f"{self.url}/api/v1{path}", headers=self.headers, json=body, timeout=10)
 
     def get(self, path):
         response = httpx.get(f"{self.url}/api/v1{path}", headers=self.headers, timeout=10)
@@ -573,3 +575,258 @@ def test_time_up_ends_the_test_in_the_browser(page, context, daphne_servers, cla
     assert body["status"] == "SUBMITTED" and body["score"] == 1
     expect(page.locator("#finished-result")).to_contain_text("Score 1 out of 6")
     assert server.get(f"/sessions/{session.pk}")["status"] == "COMPLETED"
+
+
+def to_seconds(text: str) -> int:
+    parts = [int(p) for p in text.split(":")]
+    return parts[-1] + 60 * parts[-2] + (3600 * parts[0] if len(parts) == 3 else 0)
+
+
+def clock_text(seconds: int) -> str:
+    """As the page writes the time left: m:ss, or h:mm:ss from an hour."""
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def test_the_teacher_s_live_controls_on_the_student_s_page(page, browser, daphne_servers, classroom):
+    """Pause (the paper hidden, the clock stopped, an answer refused as paused kept and applied after the
+    resume; a reload and a late joiner during it), time for the class during the pause, a message to the class
+    and one to the student, five more minutes, finish and reopen."""
+    session = classroom["make_session"]()
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1"), classroom["teacher"])
+    server.open_room(session)
+    q = questions_of(session)
+
+    # A relay between the page and the server that can hold the student's answers on the way, so one reaches
+    # the server only once the session is paused (as an answer sent at the moment of the pause would).
+    relay = {"hold": False, "held": [], "to_server": None}
+
+    def route(ws):
+        relay["to_server"] = to_server = ws.connect_to_server()
+
+        def forward(message):
+            if relay["hold"] and '"answer_submitted"' in str(message):
+                relay["held"].append(message)
+                return
+            to_server.send(message)
+
+        ws.on_message(forward)
+
+    page.route_web_socket(re.compile(r"/ws$"), route)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, server.url, student.username)
+    start_test(page, server, session, student)
+    attempt_id = server.attempt(session, student)["id"]
+    outbox_size = lambda: page.evaluate("window.ieltsTestPage.outbox.size")  # noqa: E731
+
+    # A message to the whole class: a banner, and listed under "Messages from your teacher".
+    response = server.post(f"/sessions/{session.pk}/messages", {"text": "Good luck, everyone."})
+    assert response.status_code == 201, response.text
+    banner = page.locator("#teacher-messages .teacher-message")
+    expect(banner).to_have_count(1)
+    expect(banner).to_contain_text("Good luck, everyone.")
+    expect(page.locator("#messages-toggle")).to_be_visible()
+    expect(page.locator("#messages-count")).to_have_text("1")
+
+    # The pause: an answer typed just before it reaches the server after it, is refused and kept.
+    relay["hold"] = True
+    page.locator(f"#question-{q[1].pk}").get_by_label("NOT GIVEN").check()
+    wait_until(lambda: relay["held"], message="the held answer")
+    response = server.post(f"/sessions/{session.pk}/pause", {"reason": "Fire alarm"})
+    assert response.status_code == 200, response.text
+    paused = page.locator("#screen-paused")
+    expect(paused).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#screen-test")).to_be_hidden()
+    expect(paused).to_contain_text("Paused by your teacher")
+    expect(page.locator("#paused-reason")).to_contain_text("Fire alarm")
+    expect(page.locator("#paused-title")).to_be_focused()
+    expect(page.locator("#announcer")).to_contain_text("paused")
+    relay["hold"] = False
+    for message in relay["held"]:
+        relay["to_server"].send(message)
+    relay["held"].clear()
+    page.wait_for_timeout(1000)
+    assert outbox_size() == 1  # refused as paused: kept, not dropped
+    assert server.attempt(session, student)["answers"] == []
+    frozen = page.locator("#timer").text_content()
+    page.wait_for_timeout(2100)
+    assert page.locator("#timer").text_content() == frozen  # the clock is stopped
+    expect(page.locator("#paused-time")).to_contain_text(frozen)
+
+    # A reload during the pause still shows the pause (with its reason) and the time that was left.
+    page.reload()
+    expect(page.locator("#screen-paused")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#paused-reason")).to_contain_text("Fire alarm")
+    expect(page.locator("#timer")).to_have_text(frozen, timeout=WAIT_MS)
+    assert outbox_size() == 1
+
+    # Two more minutes for the class during the pause: the stopped clock shows them, and stays stopped.
+    response = server.post(f"/sessions/{session.pk}/extra-time", {"seconds": 120})
+    assert response.status_code == 200, response.text
+    expect(page.locator("#notice")).to_contain_text("Your teacher gave the class 2 more minutes.")
+    frozen = clock_text(to_seconds(frozen) + 120)
+    expect(page.locator("#timer")).to_have_text(frozen)
+    page.wait_for_timeout(1100)
+    expect(page.locator("#timer")).to_have_text(frozen)
+
+    # A classmate who arrives during the pause sees the pause screen, not the paper.
+    late = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    login(late, server.url, classroom["other"].username)
+    late.goto(f"{server.url}/sessions/{session.pk}/test/")
+    expect(late.locator("#screen-paused")).to_be_visible(timeout=WAIT_MS)
+    expect(late.locator("#screen-test")).to_be_hidden()
+    expect(late.locator("#timer")).to_have_text(re.compile(r"^(1:0[0-2]:\d\d|59:\d\d)$"))
+
+    response = server.post(f"/sessions/{session.pk}/resume")
+    assert response.status_code == 200, response.text
+    expect(page.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    expect(paused).to_be_hidden()
+    expect(late.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    late.context.close()
+    wait_until(lambda: server.attempt(session, student)["answers"], message="the answer after the resume")
+    assert [(a["question_id"], a["answer"]) for a in server.attempt(session, student)["answers"]] == [
+        (q[1].pk, "NOT GIVEN")
+    ]
+    wait_until(lambda: outbox_size() == 0, message="the outbox emptied")
+    assert len(events_of(session, student, "answer_submitted")) == 1
+    expect(page.locator("#timer")).not_to_have_text(frozen, timeout=WAIT_MS)  # running again…
+    assert to_seconds(frozen) - to_seconds(page.locator("#timer").text_content()) <= 5  # …from where it stopped
+
+    # Five more minutes for this student: a notice at once, and the clock moves on.
+    before = to_seconds(page.locator("#timer").text_content())
+    response = server.post(f"/attempts/{attempt_id}/extra-time", {"seconds": 300, "reason": None})
+    assert response.status_code == 200, response.text
+    expect(page.locator("#notice")).to_contain_text("Your teacher gave you 5 more minutes.")
+    wait_until(lambda: to_seconds(page.locator("#timer").text_content()) - before >= 295, message="5 more minutes")
+
+    # A message to this student alone; dismissed with the keyboard, it stays in the list.
+    response = server.post(
+        f"/sessions/{session.pk}/messages", {"text": "Amira, please check question 2.", "student_id": student.pk}
+    )
+    assert response.status_code == 201, response.text
+    expect(banner).to_have_count(2)
+    mine = banner.filter(has_text="Amira, please check question 2.")
+    mine.get_by_role("button", name=re.compile("Dismiss")).focus()
+    page.keyboard.press("Enter")
+    expect(banner).to_have_count(1)
+    expect(page.locator("#messages-count")).to_have_text("2")
+    page.locator("#messages-toggle").click()
+    panel = page.locator("#messages-panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#messages-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(panel.locator("li")).to_have_text([re.compile("To the class.*Good luck"), re.compile("To you.*question 2")])
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(page.locator("#messages-toggle")).to_be_focused()
+
+    # The teacher finishes the attempt: the finished screen, as for the student's own submit.
+    response = server.post(f"/attempts/{attempt_id}/finish")
+    assert response.status_code == 200, response.text
+    expect(page.locator("#screen-finished")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#finished-title")).to_have_text("Test finished")
+    expect(page.locator("#finished-result")).to_contain_text("Score 1 out of 6")
+
+    # …and reopens it for 10 minutes: back into the test, inputs unlocked, the answer still there.
+    response = server.post(f"/attempts/{attempt_id}/reopen", {"seconds": 600})
+    assert response.status_code == 200, response.text
+    expect(page.locator("#notice")).to_contain_text("Your teacher reopened your test: 10 minutes.")
+    expect(page.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#timer")).to_have_text(re.compile(r"^(10:00|9:5\d)$"))
+    expect(page.locator(f"#question-{q[1].pk}").get_by_label("NOT GIVEN")).to_be_checked()
+    page.locator(f"#question-{q[2].pk}").get_by_label("plant ash").check()
+    wait_until(lambda: len(server.attempt(session, student)["answers"]) == 2, message="an answer after the reopen")
+
+    # Finished again, and the page reloaded on its finished screen (no paper in it): a reopen still takes it back.
+    assert server.post(f"/attempts/{attempt_id}/finish").status_code == 200
+    expect(page.locator("#screen-finished")).to_be_visible(timeout=WAIT_MS)
+    page.reload()
+    expect(page.locator("#screen-finished")).to_be_visible()
+    assert page.locator("#test-screen").count() == 0
+    # After the reload the history comes from the server: both listed, the dismissed one not shown again.
+    expect(page.locator("#messages-count")).to_have_text("2")
+    expect(banner).to_have_count(1)
+    expect(banner).to_contain_text("Good luck, everyone.")
+    response = server.post(f"/attempts/{attempt_id}/reopen", {"seconds": 300})
+    assert response.status_code == 200, response.text
+    expect(page.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#notice")).to_contain_text("Your teacher reopened your test: 5 minutes.")
+    expect(page.locator(f"#question-{q[2].pk}").get_by_label("plant ash")).to_be_checked()
+    expect(page.locator(f"#question-{q[2].pk}").get_by_label("plant ash")).to_be_enabled()
+    expect(page.locator("#timer")).to_have_text(re.compile(r"^(5:00|4:5\d)$"))
+
+
+def test_time_given_after_it_ran_out_on_the_page_lets_the_student_go_on(page, daphne_servers, classroom):
+    """The countdown reached 0 on the page (inputs locked), and within the grace the teacher gives more time:
+    the page goes back into the test, and what the student answers then counts."""
+    session = classroom["make_session"](minutes=1)  # 1 paper minute of 6 seconds
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1", IELTS_SECONDS_PER_MINUTE=6, SESSION_GRACE_SECONDS=30), classroom["teacher"])
+    server.open_room(session)
+    q = questions_of(session)
+    login(page, server.url, student.username)
+    start_test(page, server, session, student)
+    attempt_id = server.attempt(session, student)["id"]
+    choice = page.locator(f"#question-{q[1].pk}").get_by_label("NOT GIVEN")
+
+    expect(page.locator("#timeup-notice")).to_be_visible(timeout=WAIT_MS)
+    expect(choice).to_be_disabled()
+    response = server.post(f"/attempts/{attempt_id}/extra-time", {"seconds": 30, "reason": "Late start"})
+    assert response.status_code == 200, response.text
+    expect(page.locator("#notice")).to_contain_text("Your teacher gave you 30 more seconds. Reason: Late start")
+    expect(page.locator("#timeup-notice")).to_be_hidden(timeout=WAIT_MS)
+    expect(choice).to_be_enabled()
+    choice.check()
+    wait_until(lambda: server.attempt(session, student)["answers"], message="the answer in the time given")
+    assert server.attempt(session, student)["status"] == "IN_PROGRESS"
+
+
+def test_an_answer_refused_as_paused_before_the_page_heard_of_the_pause_is_kept(page, daphne_servers, classroom):
+    """The pause's own messages are lost on the way (group delivery is at most once): the refusal of an answer
+    makes the page hold everything and ask for the state, which shows the pause; the resume applies it."""
+    session = classroom["make_session"]()
+    student = classroom["student"]
+    server = Server(daphne_servers("web-1"), classroom["teacher"])
+    server.open_room(session)
+    q = questions_of(session)
+    relay = {"hold": False, "held": [], "to_server": None, "drop": ("session_paused", "session_status_changed")}
+
+    def route(ws):
+        relay["to_server"] = to_server = ws.connect_to_server()
+
+        def to_page(message):
+            kind = json.loads(message).get("type") if isinstance(message, str) else None
+            if kind not in relay["drop"]:
+                ws.send(message)
+
+        def forward(message):
+            if relay["hold"] and '"answer_submitted"' in str(message):
+                relay["held"].append(message)
+                return
+            to_server.send(message)
+
+        ws.on_message(forward)
+        to_server.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/ws$"), route)
+    login(page, server.url, student.username)
+    start_test(page, server, session, student)
+
+    relay["hold"] = True
+    page.locator(f"#question-{q[1].pk}").get_by_label("FALSE").check()
+    wait_until(lambda: relay["held"], message="the held answer")
+    assert server.post(f"/sessions/{session.pk}/pause").status_code == 200
+    page.wait_for_timeout(500)
+    expect(page.locator("#screen-test")).to_be_visible()  # the page has not heard of the pause
+    relay["hold"] = False
+    for message in relay["held"]:
+        relay["to_server"].send(message)
+    expect(page.locator("#screen-paused")).to_be_visible(timeout=WAIT_MS)  # from the state sync it asked for
+    expect(page.locator("#paused-reason")).to_be_hidden()  # no reason given
+    assert page.evaluate("window.ieltsTestPage.outbox.size") == 1
+    assert server.attempt(session, student)["answers"] == []
+
+    assert server.post(f"/sessions/{session.pk}/resume").status_code == 200
+    expect(page.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
+    wait_until(lambda: server.attempt(session, student)["answers"], message="the answer after the resume")
+    assert [a["answer"] for a in server.attempt(session, student)["answers"]] == ["FALSE"]

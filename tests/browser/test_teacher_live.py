@@ -551,3 +551,215 @@ def time_now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+# ---------------------------------------------------------------------------------------------- the teacher's controls
+
+
+def control_dialog(page):
+    return page.locator("#control-dialog")
+
+
+def received(sock, message_type, predicate=lambda message: True, timeout=10.0):
+    """The first message of that type the student's socket got (waiting for it)."""
+    return wait_for(
+        lambda: next((m for m in list(sock.received) if m["type"] == message_type and predicate(m)), None),
+        f"{message_type} on the student's socket",
+        timeout,
+    )
+
+
+def test_the_teacher_s_controls_on_the_cards_and_for_the_class(browser, daphne_servers, classroom):
+    """Pause and resume with a reason, extra time for one and for all, messages, two connections, offline time
+    given back, a violation dismissed with a note, finish and reopen: each from the live monitor, by mouse or
+    keyboard, each shown on the card at once and true on the server."""
+    from sessions_app.services import session_create
+
+    amira, ben = classroom["amira"], classroom["ben"]
+    session = session_create(
+        school_class=classroom["class"], test=classroom["paper"], title="Friday mock", scheduled_at=time_now(),
+        created_by=classroom["teacher"],
+    )  # fmt: skip
+    server = daphne_servers("web-1")
+    api = Api(server.url, "tess")
+    assert api.post(f"/sessions/{session.pk}/start-waiting").status_code == 200
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    confirmations = []
+
+    def on_dialog(dialog):
+        confirmations.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", on_dialog)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    stack = contextlib.ExitStack()
+    try:
+        login(page, server.url, "tess", "/teacher/")
+        page.goto(f"{server.url}/teacher/sessions/{session.pk}/live/")
+        expect(page.locator("#link-state")).to_have_text("Live", timeout=WAIT_MS)
+        amira_socket = SocketStudent(server, "amira", session.pk, stack)
+        ben_socket = SocketStudent(server, "ben", session.pk, stack)
+        expect(page.locator("#count-connected")).to_have_text("2", timeout=WAIT_MS)
+        a_card, b_card = card(page, amira), card(page, ben)
+        # In the waiting room only messages apply.
+        expect(a_card.get_by_role("button", name="Message Amira Haddad")).to_be_visible()
+        expect(a_card.get_by_role("button", name="Extra time for Amira Haddad")).to_be_hidden()
+        expect(page.get_by_role("button", name="Extra time for all")).to_be_disabled()
+        page.locator('[data-action="start"]').click()
+        status = page.locator("#session-status")
+        expect(status).to_have_text("In progress", timeout=LIVE_MS)
+        expect(a_card.get_by_role("button", name="Finish Amira Haddad's test")).to_be_visible(timeout=LIVE_MS)
+        expect(a_card.get_by_role("button", name="Reopen Amira Haddad's test")).to_be_hidden()
+
+        # Pause with a reason: the class's clock stops; resume: it goes on.
+        expect(page.locator('[data-action="resume"]')).to_be_disabled()
+        page.locator('[data-action="pause"]').click()
+        dialog = control_dialog(page)
+        expect(dialog).to_be_visible()
+        dialog.get_by_label("Reason (optional, shown to the students)").fill("Fire alarm")
+        dialog.get_by_role("button", name="Pause").click()
+        expect(dialog).to_be_hidden()
+        expect(status).to_have_text("Paused", timeout=LIVE_MS)
+        expect(page.locator("#countdown")).to_have_attribute("data-level", "paused")
+        expect(page.locator("#control-hint")).to_have_text("Paused: Fire alarm")
+        expect(page.locator("#feed")).to_contain_text("The test is paused for everyone (Fire alarm).")
+        frozen = page.locator("#countdown").text_content()
+        page.wait_for_timeout(1200)
+        expect(page.locator("#countdown")).to_have_text(frozen)
+        assert received(amira_socket, "session_paused")["reason"] == "Fire alarm"
+        expect(page.locator('[data-action="pause"]')).to_be_disabled()
+        page.locator('[data-action="resume"]').click()
+        expect(status).to_have_text("In progress", timeout=LIVE_MS)
+        expect(page.locator("#countdown")).not_to_have_attribute("data-level", "paused")
+
+        # Five more minutes for Amira alone, with a reason: her card has its own clock at once.
+        a_card.get_by_role("button", name="Extra time for Amira Haddad").click()
+        expect(dialog.get_by_role("heading")).to_have_text("Extra time for Amira Haddad")
+        dialog.get_by_label("Minutes").fill("0")
+        dialog.get_by_role("button", name="Give time").click()
+        expect(dialog.locator(".dialog-error")).to_have_text("Give a number of minutes other than 0.")
+        dialog.get_by_label("Minutes").fill("5")
+        dialog.get_by_label("Reason (optional)").fill("Access arrangement")
+        dialog.get_by_role("button", name="Give time").click()
+        expect(dialog).to_be_hidden()
+        expect(a_card.locator(".extra")).to_have_text("+5 min")
+        expect(a_card.locator(".card-notice")).to_have_text("5 min more time (Access arrangement)")
+        expect(a_card.locator(".own-time")).to_be_visible()
+        expect(b_card.locator(".own-time")).to_be_hidden()
+        expect(page.locator("#feed")).to_contain_text("Amira Haddad got 5 min more time (Access arrangement).")
+        stats = api.get(f"/sessions/{session.pk}/stats")
+        attempts = {row["student_id"]: row["attempt_id"] for row in stats["students"]}
+        assert api.get(f"/attempts/{attempts[amira.pk]}")["extra_seconds"] == 300
+        assert received(amira_socket, "time_extended")["seconds"] == 300
+
+        # Two minutes more for the class, from the keyboard: the countdown moves, Amira keeps her five.
+        before = api.get(f"/sessions/{session.pk}")["ends_at"]
+        page.get_by_role("button", name="Extra time for all").focus()
+        page.keyboard.press("Enter")
+        expect(dialog.get_by_label("Minutes")).to_be_focused()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("2")
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_role("button", name="Extra time for all")).to_be_focused()  # the focus is back
+        expect(page.locator("#feed")).to_contain_text("Everyone got 2 min more time.", timeout=LIVE_MS)
+        after = api.get(f"/sessions/{session.pk}")["ends_at"]
+        assert (parse_time(after) - parse_time(before)).total_seconds() == pytest.approx(120, abs=1)
+        expect(page.locator("#countdown")).to_have_text(re.compile(r"^1:0[12]:\d\d$"))
+        expect(a_card.locator(".extra")).to_have_text("+5 min")
+        # Escape closes a dialog and changes nothing.
+        page.get_by_role("button", name="Message to all").click()
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+
+        # A message to Ben, then one to everyone.
+        b_card.get_by_role("button", name="Message Ben Okafor").click()
+        dialog.get_by_label("Message").fill("Eyes on your own paper, please.")
+        dialog.get_by_role("button", name="Send").click()
+        expect(b_card.locator(".card-notice")).to_have_text("Message sent: “Eyes on your own paper, please.”")
+        assert received(ben_socket, "teacher_message")["student_id"] == ben.pk
+        page.get_by_role("button", name="Message to all").click()
+        dialog.get_by_label("Message").fill("Question 3 has a typo: read 'wool'.")
+        dialog.get_by_role("button", name="Send to all").click()
+        expect(page.locator("#feed")).to_contain_text("Message to everyone: “Question 3 has a typo", timeout=LIVE_MS)
+        received(amira_socket, "teacher_message", lambda m: m["student_id"] is None)
+        assert not [m for m in amira_socket.received if m["type"] == "teacher_message" and m["student_id"] == ben.pk]
+
+        # Amira opens a second tab: "2 devices" on her card until it closes.
+        second_stack = contextlib.ExitStack()
+        SocketStudent(server, "amira", session.pk, second_stack)
+        expect(a_card.locator(".devices")).to_have_text("2 devices", timeout=LIVE_MS)
+        second_stack.close()
+        expect(a_card.locator(".devices")).to_be_hidden(timeout=LIVE_MS)
+        expect(a_card.locator(".dot")).to_have_attribute("data-state", "connected")
+
+        # Ben's laptop dies for a few seconds: his offline time counts on the card, and is given back.
+        ben_socket.socket.close()
+        expect(b_card.locator(".dot")).to_have_attribute("data-state", "disconnected", timeout=LIVE_MS)
+        expect(b_card.locator(".offline-time")).to_have_text(re.compile(r"^Offline [3-9] s$"), timeout=WAIT_MS)
+        ben_socket = SocketStudent(server, "ben", session.pk, stack)
+        expect(b_card.locator(".dot")).to_have_attribute("data-state", "connected", timeout=LIVE_MS)
+        offline = wait_for(lambda: api.get(f"/attempts/{attempts[ben.pk]}")["offline_seconds"], "offline time")
+        assert offline >= 3
+        # Back online, the card reads the server's exact count: the button offers exactly that.
+        give_back = b_card.get_by_role("button", name=f"Give back {offline} s to Ben Okafor")
+        expect(give_back).to_be_visible(timeout=LIVE_MS)
+        give_back.click()
+        expect(b_card.locator(".card-notice")).to_have_text(f"Gave back {offline} s of offline time")
+        expect(give_back).to_be_hidden()
+        expect(b_card.locator(".offline-time")).to_have_text(f"Offline {offline} s ({offline} s given back)")
+        ben_attempt = api.get(f"/attempts/{attempts[ben.pk]}")
+        assert ben_attempt["extra_seconds"] == offline and ben_attempt["offline_seconds"] == offline
+        # After a reload of the page the server's log still says it was given back.
+        page.reload()
+        expect(page.locator("#link-state")).to_have_text("Live", timeout=WAIT_MS)
+        expect(b_card.locator(".offline-time")).to_have_text(f"Offline {offline} s ({offline} s given back)")
+        expect(give_back).to_be_hidden()
+
+        # Amira leaves the tab; the teacher dismisses it with a note, in the review on her card.
+        amira_socket.send("tab_violation", violation_type="TAB_SWITCH")
+        expect(a_card.locator(".violations")).to_have_text("1", timeout=LIVE_MS)
+        a_card.get_by_role("button", name="Review Amira Haddad's violations").click()
+        review = page.locator("#review-dialog")
+        expect(review).to_be_visible()
+        item = review.locator("li.review-item").first
+        expect(item).to_contain_text("Switched tab at")
+        item.get_by_label(re.compile("^Note on violation 1")).fill("I asked them to check the clock")
+        item.get_by_role("button", name=re.compile("^Dismiss violation 1")).click()
+        expect(review.locator("li.review-item .verdict").first).to_have_text("Dismissed")
+        expect(a_card.locator(".card-notice")).to_have_text("Violation dismissed")
+        review.get_by_role("button", name="Close").click()
+        expect(review).to_be_hidden()
+        violation = api.get(f"/attempts/{attempts[amira.pk]}")["violations"][0]
+        assert (violation["verdict"], violation["note"]) == ("DISMISSED", "I asked them to check the clock")
+        expect(page.locator("#feed")).to_contain_text("A violation of Amira Haddad was dismissed.")
+
+        # Finish Amira's test (confirmed), then let her back in for ten minutes (confirmed).
+        a_card.get_by_role("button", name="Finish Amira Haddad's test").click()
+        expect(a_card.locator(".attempt-status")).to_have_text(re.compile(r"^✓ 0/4 · \d\.\d$"), timeout=LIVE_MS)
+        expect(a_card.locator(".state-tags")).to_have_text("Finished by teacher")
+        assert confirmations[-1].startswith("Finish Amira Haddad's test now?")
+        expect(page.locator("#feed")).to_contain_text("Amira Haddad's test was finished by the teacher")
+        assert api.get(f"/attempts/{attempts[amira.pk]}")["status"] == "SUBMITTED"
+        a_card.get_by_role("button", name="Reopen Amira Haddad's test").click()
+        dialog.get_by_label("Minutes from now").fill("10")
+        dialog.get_by_role("button", name="Reopen").click()
+        expect(a_card.locator(".attempt-status")).to_have_text("Working", timeout=LIVE_MS)
+        assert confirmations[-1].startswith("Reopen Amira Haddad's test for 10 min?")
+        expect(a_card.locator(".state-tags")).to_have_text("Reopened")
+        expect(a_card.locator(".own-clock")).to_have_text(re.compile(r"^(09|10):\d\d$"))
+        reopened = api.get(f"/attempts/{attempts[amira.pk]}")
+        assert reopened["status"] == "IN_PROGRESS" and reopened["score"] is None
+        received(amira_socket, "attempt_reopened")
+        assert errors == []
+    finally:
+        stack.close()
+        context.close()
+
+
+def parse_time(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
