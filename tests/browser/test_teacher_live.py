@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = {"live": BASE_DIR / "docs" / "img" / "teacher-live.png",
-               "results": BASE_DIR / "docs" / "img" / "teacher-results.png"}  # fmt: skip
+               "results": BASE_DIR / "docs" / "img" / "teacher-results.png",
+               "controls": BASE_DIR / "docs" / "img" / "teacher-controls.png"}  # fmt: skip
 LIVE_MS = 2000  # what the teacher sees must show within a second or two
 WAIT_MS = 15000
 BURST_MS = 30000  # forty students at once: the server works through their events in its own time
@@ -569,7 +570,7 @@ def received(sock, message_type, predicate=lambda message: True, timeout=10.0):
     )
 
 
-def test_the_teacher_s_controls_on_the_cards_and_for_the_class(browser, daphne_servers, classroom):
+def test_the_teacher_s_controls_on_the_cards_and_for_the_class(browser, daphne_servers, classroom, tmp_path):
     """Pause and resume with a reason, extra time for one and for all, messages, two connections, offline time
     given back, a violation dismissed with a note, finish and reopen: each from the live monitor, by mouse or
     keyboard, each shown on the card at once and true on the server."""
@@ -753,6 +754,7 @@ def test_the_teacher_s_controls_on_the_cards_and_for_the_class(browser, daphne_s
         reopened = api.get(f"/attempts/{attempts[amira.pk]}")
         assert reopened["status"] == "IN_PROGRESS" and reopened["score"] is None
         received(amira_socket, "attempt_reopened")
+        keep_screenshot(page, "controls", tmp_path)  # the README's picture of the controls on the cards
         assert errors == []
     finally:
         stack.close()
