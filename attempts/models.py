@@ -83,6 +83,11 @@ class Attempt(models.Model):
         ongoing = (moment - self.offline_since).total_seconds() if self.offline_since else 0
         return self.offline_seconds + max(0, int(ongoing))
 
+    def end_offline_stretch(self, moment) -> None:
+        """The stretch going on (if any) ends at `moment` and joins the total (not saved)."""
+        self.offline_seconds = self.offline_seconds_at(moment)
+        self.offline_since = None
+
 
 class Answer(models.Model):
     """The current answer to one question (upserted; the event log keeps every change)."""

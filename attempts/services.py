@@ -497,8 +497,7 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
         )
         attempt.status = AttemptStatus.SUBMITTED
         attempt.submitted_at = moment
-        attempt.offline_seconds = attempt.offline_seconds_at(moment)
-        attempt.offline_since = None
+        attempt.end_offline_stretch(moment)
     Attempt.objects.bulk_update(
         attempts, ["status", "submitted_at", "score", "band", "offline_seconds", "offline_since"]
     )
@@ -534,14 +533,20 @@ def attempt_submit(*, attempt: Attempt | int, event_id: str | None = None) -> Ev
     return EventOutcome(attempt)
 
 
-def attempts_submit_open(*, session_id, reason: str) -> int:
-    """Submit and mark every open attempt of a session (the session is ending). Call inside its transaction."""
-    attempts = list(
+def open_attempts_locked(session_id) -> list[Attempt]:
+    """A session's open attempts, locked in pk order (the order every writer locks attempts in). Call inside the
+    transaction that changes them."""
+    return list(
         Attempt.objects.select_for_update(of=("self",))
         .select_related("session", "test")
         .filter(session_id=session_id, status=AttemptStatus.IN_PROGRESS)
-        .order_by("pk")  # the order every writer locks attempts in
+        .order_by("pk")
     )
+
+
+def attempts_submit_open(*, session_id, reason: str) -> int:
+    """Submit and mark every open attempt of a session (the session is ending). Call inside its transaction."""
+    attempts = open_attempts_locked(session_id)
     attempts_close(attempts, reason=reason)
     return len(attempts)
 

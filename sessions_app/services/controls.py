@@ -14,7 +14,7 @@ from django.db.models import F
 from accounts.models import User
 from attempts.models import Attempt, AttemptEvent, AttemptStatus, Verdict, Violation
 from attempts.selectors import attempt_loaded
-from attempts.services import attempts_close
+from attempts.services import attempts_close, open_attempts_locked
 from attempts.signals import attempt_counts_changed
 from ielts_site.clock import iso, now
 from ielts_site.errors import Conflict, InvalidInput, NotFound
@@ -47,14 +47,6 @@ def _reason(reason) -> str:
     return reason
 
 
-def _open_attempts(session: Session) -> list[Attempt]:
-    return list(
-        Attempt.objects.select_for_update(of=("self",))
-        .filter(session=session, status=AttemptStatus.IN_PROGRESS)
-        .order_by("pk")
-    )
-
-
 def _log(attempts, event_type: str, by: User, moment, **data) -> None:
     AttemptEvent.objects.bulk_create(
         AttemptEvent(attempt=attempt, type=event_type, data={"by": by.pk if by else None, **data}, created_at=moment)
@@ -74,15 +66,30 @@ def _locked_attempt(attempt: Attempt | int) -> Attempt:
     return locked
 
 
-def _require_running_attempt(attempt: Attempt) -> None:
+def _require_open_attempt(attempt: Attempt) -> None:
     if not attempt.is_open:
         raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="attempt_closed")
+
+
+def _require_running_attempt(attempt: Attempt) -> None:
+    _require_open_attempt(attempt)
     if not attempt.session.is_running:
         raise Conflict("The session is not running.", code="session_not_running")
 
 
 def _seconds(delta: timedelta) -> int:
     return round(delta.total_seconds())
+
+
+def _set_deadline(attempt: Attempt, ends_at, *, session_ends_at) -> None:
+    """The attempt's own deadline, and its extra time as the contract defines it (not saved)."""
+    attempt.ends_at = ends_at
+    attempt.extra_seconds = _seconds(ends_at - session_ends_at)
+
+
+def _later_by(moment, seconds: int, *, not_before):
+    """`moment` moved by `seconds`, never before `not_before` (now)."""
+    return max(moment + timedelta(seconds=seconds), not_before)
 
 
 def _connected(session: Session, student_id) -> bool:
@@ -103,10 +110,9 @@ def session_pause(*, session: Session | int, by: User | None = None, reason: str
     session.paused_at = moment
     session.pause_reason = reason
     session.save(update_fields=["status", "paused_at", "pause_reason", "updated_at"])
-    attempts = _open_attempts(session)
+    attempts = open_attempts_locked(session.pk)
     for attempt in attempts:  # time paused never counts as offline
-        attempt.offline_seconds = attempt.offline_seconds_at(moment)
-        attempt.offline_since = None
+        attempt.end_offline_stretch(moment)
     Attempt.objects.bulk_update(attempts, ["offline_seconds", "offline_since"])
     _log(attempts, "session_paused", by, moment, reason=reason or None)
     publish_on_commit(session.pk, "session_paused", paused_at=iso(moment), reason=reason or None)
@@ -124,7 +130,7 @@ def session_resume(*, session: Session | int, by: User | None = None) -> Session
     session.paused_at = None
     session.pause_reason = ""
     session.save(update_fields=["status", "ends_at", "paused_at", "pause_reason", "updated_at"])
-    attempts = _open_attempts(session)
+    attempts = open_attempts_locked(session.pk)
     Attempt.objects.filter(pk__in=[a.pk for a in attempts]).update(ends_at=F("ends_at") + paused)
     offline = set(
         Participant.objects.filter(session=session)
@@ -153,8 +159,9 @@ def attempt_extend(*, attempt: Attempt | int, seconds, by: User, reason: str | N
     attempt = _locked_attempt(attempt)
     _require_running_attempt(attempt)
     moment = now()
-    attempt.ends_at = max(attempt.ends_at + timedelta(seconds=seconds), moment)
-    attempt.extra_seconds = _seconds(attempt.ends_at - attempt.session.ends_at)
+    _set_deadline(
+        attempt, _later_by(attempt.ends_at, seconds, not_before=moment), session_ends_at=attempt.session.ends_at
+    )
     attempt.save(update_fields=["ends_at", "extra_seconds"])
     _log([attempt], "time_extended", by, moment, seconds=seconds, reason=reason or None)
     publish_to_student_on_commit(
@@ -176,12 +183,11 @@ def session_extend(*, session: Session | int, seconds, by: User, reason: str | N
     if not session.is_running:
         raise Conflict("The session is not running.", code="session_not_running")
     moment = now()
-    session.ends_at = max(session.ends_at + timedelta(seconds=seconds), moment)
+    session.ends_at = _later_by(session.ends_at, seconds, not_before=moment)
     session.save(update_fields=["ends_at", "updated_at"])
-    attempts = _open_attempts(session)
+    attempts = open_attempts_locked(session.pk)
     for attempt in attempts:
-        attempt.ends_at = max(attempt.ends_at + timedelta(seconds=seconds), moment)
-        attempt.extra_seconds = _seconds(attempt.ends_at - session.ends_at)
+        _set_deadline(attempt, _later_by(attempt.ends_at, seconds, not_before=moment), session_ends_at=session.ends_at)
     Attempt.objects.bulk_update(attempts, ["ends_at", "extra_seconds"])
     _log(attempts, "time_extended", by, moment, seconds=seconds, reason=reason or None, whole_class=True)
     publish_on_commit(
@@ -199,8 +205,7 @@ def session_extend(*, session: Session | int, seconds, by: User, reason: str | N
 def attempt_finish(*, attempt: Attempt | int, by: User) -> Attempt:
     """Hand the attempt in for the student now: marked as their own submit would be."""
     attempt = _locked_attempt(attempt)
-    if not attempt.is_open:
-        raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="attempt_closed")
+    _require_open_attempt(attempt)
     _log([attempt], "attempt_finished", by, now())
     attempts_close([attempt], reason=CompletionReason.TEACHER)
     resync_on_commit(attempt.session_id, [attempt.student_id])
@@ -222,8 +227,7 @@ def attempt_reopen(*, attempt: Attempt | int, seconds, by: User) -> Attempt:
     attempt.submitted_at = None
     attempt.score = None
     attempt.band = None
-    attempt.ends_at = moment + timedelta(seconds=seconds)
-    attempt.extra_seconds = _seconds(attempt.ends_at - attempt.session.ends_at)
+    _set_deadline(attempt, moment + timedelta(seconds=seconds), session_ends_at=attempt.session.ends_at)
     counting = not attempt.session.is_paused and not _connected(attempt.session, attempt.student_id)
     attempt.offline_since = moment if counting else None
     attempt.save(update_fields=["status", "submitted_at", "score", "band", "ends_at", "extra_seconds", "offline_since"])

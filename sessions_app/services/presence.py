@@ -73,8 +73,8 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
     session = participant.session
     if not session.is_joinable:
         raise Conflict("The session is not open for students.", code="not_joinable")
-    open_elsewhere = LiveConnection.objects.filter(participant=participant).exclude(channel_name=channel_name)
-    if open_elsewhere.count() >= MAX_SOCKETS_PER_STUDENT:
+    open_elsewhere = LiveConnection.objects.filter(participant=participant).exclude(channel_name=channel_name).count()
+    if open_elsewhere >= MAX_SOCKETS_PER_STUDENT:
         raise Forbidden(
             f"You already have {MAX_SOCKETS_PER_STUDENT} connections to this session: close one first.",
             code="too_many_connections",
@@ -97,7 +97,7 @@ def participant_connect(*, session: Session | int, student: User, channel_name: 
     if first_connection:
         publish_presence(session.pk, "participant_joined", student)
     else:
-        _publish_connections(session.pk, student, open_elsewhere.count() + 1)
+        _publish_connections(session.pk, student, open_elsewhere + 1)
     return participant, attempt, first_connection
 
 
@@ -105,8 +105,7 @@ def _back_online(attempt: Attempt, moment) -> None:
     """The student is back: the offline stretch of their open attempt ends, and the log says so."""
     if not attempt.is_open:
         return
-    attempt.offline_seconds = attempt.offline_seconds_at(moment)
-    attempt.offline_since = None
+    attempt.end_offline_stretch(moment)
     attempt.save(update_fields=["offline_seconds", "offline_since"])
     AttemptEvent.objects.create(attempt=attempt, type="connected", data={}, created_at=moment)
 
