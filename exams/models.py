@@ -16,6 +16,18 @@ __all__ = ["Module", "Passage", "Question", "QuestionType", "Test", "TIME_LIMIT_
 TIME_LIMIT_MINUTES = range(1, 301)
 
 
+class TestQuerySet(models.QuerySet):
+    __test__ = False  # not a pytest test class
+
+    def latest_versions(self):
+        """One row per paper: its latest version (what staff list, edit and schedule)."""
+        return self.filter(is_latest=True)
+
+    def of_paper(self, paper_id):
+        """Every version of the paper `paper_id` (the id of its first version, the paper's public id)."""
+        return self.filter(models.Q(pk=paper_id) | models.Q(original_id=paper_id))
+
+
 class Test(models.Model):
     """One IELTS paper. `band_table` overrides the module's default raw-score table."""
 
@@ -35,18 +47,33 @@ class Test(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Versions: a paper is the row of its first version (`original` empty) and the later versions' rows, which name
+    # it as their `original`. A version a started session uses is never changed: a later edit makes the next one
+    # (exams.services.version_for_edit).
+    original = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="later_versions", editable=False
+    )
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    is_latest = models.BooleanField(default=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TestQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["original", "version"],
+                condition=models.Q(original__isnull=False),
+                name="test_version_once_per_paper",
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     time_limit_minutes__gte=TIME_LIMIT_MINUTES[0], time_limit_minutes__lte=TIME_LIMIT_MINUTES[-1]
                 ),
                 name="test_time_limit_1_to_300",
-            )
+            ),
         ]
 
     def __str__(self):
@@ -55,6 +82,11 @@ class Test(models.Model):
     @property
     def question_count(self) -> int:
         return self.questions.count()
+
+    @property
+    def paper_id(self) -> int:
+        """The paper's public id, the same for all its versions (the API's `test_id`)."""
+        return self.original_id or self.pk
 
     def clean(self):
         super().clean()

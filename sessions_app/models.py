@@ -38,6 +38,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 
 
+class ResultsRelease(models.TextChoices):
+    """When a student sees their score and band."""
+
+    IMMEDIATE = "IMMEDIATE", "As soon as they submit"
+    ON_COMPLETE = "ON_COMPLETE", "When the session completes"
+    MANUAL = "MANUAL", "When a teacher releases them"
+
+
 def paper_duration(time_limit_minutes: int) -> timedelta:
     """A paper's length on the server's clock (tests shrink a minute with IELTS_SECONDS_PER_MINUTE)."""
     return timedelta(seconds=time_limit_minutes * settings.IELTS_SECONDS_PER_MINUTE)
@@ -56,6 +64,13 @@ class Session(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The session's own shape: the paper's passages it covers (their `order`s, which stay the same from one version
+    # of the paper to the next; empty: all) and its length (empty: the paper's).
+    passage_orders = models.JSONField(null=True, blank=True)
+    time_limit_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    results_release = models.CharField(max_length=16, choices=ResultsRelease.choices, default=ResultsRelease.IMMEDIATE)
+    review = models.BooleanField(default=False, help_text="Released students also see the keys and their marks.")
+    results_released_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -102,6 +117,28 @@ class Session(models.Model):
 
     def remaining_seconds(self, now=None) -> float | None:
         return remaining_seconds(self.ends_at, session=self, now=now)
+
+    @property
+    def duration_minutes(self) -> int:
+        return self.time_limit_minutes or self.test.time_limit_minutes
+
+    def paper_passages(self):
+        """The passages of the session's version of the paper that the session covers, in the paper's order."""
+        passages = self.test.passages.order_by("order")
+        return passages if not self.passage_orders else passages.filter(order__in=self.passage_orders)
+
+    def paper_questions(self):
+        """The questions of those passages, by number (what the session marks, counts and shows)."""
+        questions = self.test.questions.order_by("number")
+        return questions if not self.passage_orders else questions.filter(passage__order__in=self.passage_orders)
+
+    def results_visible_at_submit(self) -> bool:
+        return self.results_release == ResultsRelease.IMMEDIATE
+
+    @property
+    def results_are_released(self) -> bool:
+        """Whether every student of the session may see their result now (IMMEDIATE: each from their submit)."""
+        return self.results_released_at is not None
 
 
 def remaining_seconds(ends_at, *, session: Session, now=None) -> float | None:
