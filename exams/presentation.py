@@ -63,13 +63,17 @@ def question_view(question: dict) -> dict:
     return {**question, "choices": choices, "word_limit_text": word_limit_text(question["word_limit"])}
 
 
-def student_paper(test) -> list[dict]:
-    """Passages in order, each with its questions grouped into blocks of one type ("Questions 1–3")."""
+def student_paper(test, passage_orders=None) -> list[dict]:
+    """Passages in order (those of `passage_orders` only, when given), each with its questions grouped into blocks
+    of one type ("Questions 1–3")."""
     questions = [
         question_view(q) for q in test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")
     ]
+    paper_passages = test.passages.order_by("order", "id")
+    if passage_orders:
+        paper_passages = paper_passages.filter(order__in=passage_orders)
     passages = []
-    for index, passage in enumerate(test.passages.order_by("order", "id").values(*STUDENT_PASSAGE_FIELDS)):
+    for index, passage in enumerate(paper_passages.values(*STUDENT_PASSAGE_FIELDS)):
         own = [q for q in questions if q["passage_id"] == passage["id"]]
         for q in own:
             q["passage_index"] = index
