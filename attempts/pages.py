@@ -53,6 +53,8 @@ def page_config(*, session, user, passages, attempt) -> dict:
             for q in p["questions"]
         ],
         "attempt": as_student_sees(attempt_body(attempt), session) if attempt else None,
+        # What the finished screen's review names each question by (the paper is not loaded by then).
+        "question_numbers": {q.pk: q.number for q in session.paper_questions().only("pk", "number")},
     }
 
 
@@ -84,6 +86,7 @@ def test_page(request, session_id: int):
     attempt = Attempt.objects.filter(session=session, student=request.user).first()
     show_paper = session.is_running and attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
     passages = student_paper(session.test, session.passage_orders) if show_paper else []
+    config = page_config(session=session, user=request.user, passages=passages, attempt=attempt)
     finished = session.status in SessionStatus.FINISHED or (
         attempt is not None and attempt.status != AttemptStatus.IN_PROGRESS
     )
@@ -96,7 +99,8 @@ def test_page(request, session_id: int):
             "finished": finished,
             "show_paper": show_paper,
             "passages": passages,
-            "question_count": session.paper_questions().count(),
-            "config": page_config(session=session, user=request.user, passages=passages, attempt=attempt),
+            "question_count": len(config["question_numbers"]),
+            "result": config["attempt"],
+            "config": config,
         },
     )
