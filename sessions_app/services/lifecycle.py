@@ -16,7 +16,7 @@ from classes.models import Class
 from exams.models import Test
 from ielts_site.clock import grace_period, iso, now
 from ielts_site.errors import Conflict, InvalidInput, NotFound
-from realtime.events import publish_on_commit, resync_on_commit
+from realtime.events import notify_participants_on_commit, publish_on_commit, resync_on_commit
 from sessions_app.models import (
     ConnectionStatus,
     Participant,
@@ -97,7 +97,10 @@ def _transition(session: Session | int, to: str, *, by_action: str, by: User | N
 
 
 def _publish_status(session: Session) -> None:
+    """Every transition ends here: the session's connections and its students' home pages hear the new status."""
     publish_on_commit(session.pk, "session_status_changed", status=session.status)
+    participant_ids = session.participants.values_list("student_id", flat=True)
+    notify_participants_on_commit(session.pk, participant_ids, "session_status_changed", status=session.status)
 
 
 def _move(session: Session | int, to: str, *, by_action: str, by: User | None, announce: str) -> Session:
