@@ -121,3 +121,14 @@ async def test_a_student_who_leaves_a_class_keeps_their_home_socket(home, school
     socket = await home(students[0])
     await db_call(class_unenrol, school_class=school_class, student_id=students[0].pk)
     assert await socket.still_open()
+
+
+async def test_a_ticket_for_a_session_does_not_open_the_home_socket(ws, session, students, db_call):
+    def ticket_for(student):
+        client = Client()
+        client.force_login(student)
+        return client.post(f"/api/v1/sessions/{session.pk}/ws-ticket").json()["ticket"]
+
+    await db_call(session_open_waiting_room, session=session)
+    ticket = await db_call(ticket_for, students[0])
+    assert not (await ws(None, ticket=ticket, path=HOME)).connected
