@@ -39,6 +39,7 @@ from sessions_app.services import (
     server_process_forget,
     session_create,
     session_delete,
+    session_release_results,
     session_update,
 )
 
@@ -99,11 +100,16 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     search_fields = ("title", "school_class__name", "test__title")
     date_hierarchy = "scheduled_at"
     list_select_related = ("school_class", "test")
-    actions = ["open_waiting_room", "start", "pause", "resume", "complete", "cancel"]
-    fields = ("title", "school_class", "test", "scheduled_at", "status", "pages", "started_at", "ends_at",
-              "paused_at", "pause_reason", "completed_at", "created_by", "created_at", "updated_at")  # fmt: skip
+    actions = ["open_waiting_room", "start", "pause", "resume", "complete", "cancel", "release_results"]
+    fields = ("title", "school_class", "test", "scheduled_at", "time_limit_minutes", "results_release", "review",
+              "status", "pages", "started_at", "ends_at", "paused_at", "pause_reason", "completed_at",
+              "results_released_at", "created_by", "created_at", "updated_at")  # fmt: skip
     always_readonly = ("status", "pages", "started_at", "ends_at", "paused_at", "pause_reason", "completed_at",
-                       "created_by", "created_at", "updated_at")  # fmt: skip
+                       "results_released_at", "created_by", "created_at", "updated_at")  # fmt: skip
+    # What a scheduled session's form changes (session_update's arguments), and how its results come out (until
+    # they have).
+    shape_fields = ("title", "scheduled_at", "test", "time_limit_minutes")
+    release_fields = ("results_release", "review")
     inlines = [ParticipantInline]
     change_form_template = "admin/sessions_app/session/change_form.html"
 
@@ -140,9 +146,10 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.always_readonly
+        released = self.release_fields if obj.results_are_released else ()
         if obj.is_editable:
-            return ("school_class", *self.always_readonly)  # the participants came from this class
-        return ("title", "school_class", "test", "scheduled_at", *self.always_readonly)
+            return ("school_class", *released, *self.always_readonly)  # the participants came from this class
+        return ("school_class", *self.shape_fields, *released, *self.always_readonly)
 
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
@@ -157,19 +164,24 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
             kwargs["queryset"] = classes.filter(status=ClassStatus.ACTIVE)
         elif db_field.name == "test":  # one's own papers, and the one this session already uses
             current = getattr(request, "_admin_session_test_id", None)
-            kwargs["queryset"] = Test.objects.filter(Q(pk__in=papers_owned_by(request.user)) | Q(pk=current))
+            kwargs["queryset"] = Test.objects.filter(
+                Q(pk__in=papers_owned_by(request.user).latest_versions()) | Q(pk=current)
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            changed = {name: data[name] for name in ("title", "scheduled_at", "test") if name in form.changed_data}
-            if changed:  # once the session has left SCHEDULED the form has no such fields
+            editable = (*self.shape_fields, *self.release_fields)
+            changed = {name: data[name] for name in editable if name in form.changed_data}
+            if changed:  # read-only fields are never in changed_data
                 session_update(session=obj, **changed)
         else:
             created = session_create(
                 school_class=data["school_class"], test=data["test"], title=data["title"],
                 scheduled_at=data["scheduled_at"], created_by=request.user,
+                time_limit_minutes=data.get("time_limit_minutes"), results_release=data["results_release"],
+                review=data["review"],
             )  # fmt: skip
             adopt(obj, created)
 
@@ -221,6 +233,13 @@ class SessionAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     @admin.action(description="Resume", permissions=["change"])
     def resume(self, request, queryset):
         self._transition(request, queryset, "resume")
+
+    @admin.action(description="Release the results", permissions=["change"])
+    def release_results(self, request, queryset):
+        run_for_each(
+            self, request, queryset, partial(session_release_results, by=request.user), done="Results released",
+            argument="session",
+        )  # fmt: skip
 
     def get_urls(self):
         return [

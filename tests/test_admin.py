@@ -252,7 +252,7 @@ def test_a_teacher_can_only_schedule_sessions_for_their_own_classes(world, teach
 def test_adding_a_session_in_the_admin_creates_its_participants(school_class, paper, teacher, students):
     response = client_for(teacher).post(url(Session, "add"), {
         "title": "Thursday mock", "school_class": school_class.pk, "test": paper.pk,
-        "scheduled_at_0": "2030-01-10", "scheduled_at_1": "20:00:00",
+        "scheduled_at_0": "2030-01-10", "scheduled_at_1": "20:00:00", "results_release": "IMMEDIATE",
     })  # fmt: skip
     assert response.status_code == 302
     session = Session.objects.get(title="Thursday mock")
@@ -483,10 +483,13 @@ def test_a_session_scheduled_in_the_admin_can_be_tomorrow(school_class, paper, a
     when = timezone.localtime(timezone.now() + timedelta(days=1))
     response = client_for(admin_user).post(url(Session, "add"), {
         "title": "Tomorrow", "school_class": school_class.pk, "test": paper.pk,
-        "scheduled_at_0": when.date().isoformat(), "scheduled_at_1": "09:30:00",
+        "scheduled_at_0": when.date().isoformat(), "scheduled_at_1": "09:30:00", "results_release": "MANUAL",
+        "time_limit_minutes": "20",
     })  # fmt: skip
     assert response.status_code == 302
-    assert Session.objects.get(title="Tomorrow").created_by == admin_user
+    tomorrow = Session.objects.get(title="Tomorrow")
+    assert tomorrow.created_by == admin_user and tomorrow.results_release == "MANUAL"
+    assert tomorrow.duration_minutes == 20
 
 
 # ---------------------------------------------------------------- the test bank
