@@ -64,12 +64,19 @@ def question_view(question: dict) -> dict:
 
 
 def student_paper(test) -> list[dict]:
-    """Passages in order, each with its questions grouped into blocks of one type ("Questions 1–3")."""
-    questions = [
-        question_view(q) for q in test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")
-    ]
-    passages = []
-    for index, passage in enumerate(test.passages.order_by("order", "id").values(*STUDENT_PASSAGE_FIELDS)):
+    """The paper's passages in order, each with its questions grouped into blocks of one type ("Questions 1–3")."""
+    return paper_view(
+        list(test.passages.order_by("order", "id").values(*STUDENT_PASSAGE_FIELDS)),
+        list(test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")),
+    )
+
+
+def paper_view(passages: list[dict], questions: list[dict]) -> list[dict]:
+    """The test screen's view of passages (in order) and their questions (by number, each naming its
+    `passage_id`), stored or not: the paper editor's preview shows a paper before it is saved."""
+    questions = [question_view(q) for q in questions]
+    views = []
+    for index, passage in enumerate(passages):
         own = [q for q in questions if q["passage_id"] == passage["id"]]
         for q in own:
             q["passage_index"] = index
@@ -85,7 +92,7 @@ def student_paper(test) -> list[dict]:
                     "questions": block,
                 }
             )
-        passages.append(
+        views.append(
             {
                 **passage,
                 "index": index,
@@ -95,4 +102,4 @@ def student_paper(test) -> list[dict]:
                 "last_number": own[-1]["number"] if own else None,
             }
         )
-    return passages
+    return views
