@@ -1,6 +1,8 @@
-"""Writes on the test bank: a paper is created whole, with its passages and questions."""
+"""Writes on the test bank: a paper is created whole, with its passages and questions, and edited whole or in
+part; a version that a started session uses is never changed (an edit makes the paper's next version)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +16,7 @@ from exams.validation import (
     validate_finite_json,
     validate_options,
 )
-from ielts_site.errors import Forbidden, InvalidInput
+from ielts_site.errors import Conflict, Forbidden, InvalidInput
 
 
 def _check(check, value, *, label: str) -> None:
@@ -58,6 +60,31 @@ def _validate_paper(*, module: str, time_limit_minutes: int, passages: list[dict
                 raise InvalidInput(f"Question {question['number']}: word_limit must be at least 1.")
 
 
+def _write_content(test: Test, passages: list[dict]) -> None:
+    for order, passage_data in enumerate(passages):
+        passage = Passage.objects.create(
+            test=test, order=order, title=passage_data.get("title", ""), text=passage_data["text"]
+        )
+        Question.objects.bulk_create(
+            Question(
+                test=test,
+                passage=passage,
+                number=q["number"],
+                type=q["type"],
+                prompt=q.get("prompt", ""),
+                options=list(q.get("options") or []),
+                answers=[str(a) for a in q["answers"]],
+                word_limit=q.get("word_limit"),
+            )
+            for q in passage_data.get("questions", [])
+        )
+
+
+def _require_owner(test: Test, by) -> None:
+    if by is not None and not paper_is_owned_by(test, by):
+        raise Forbidden("Only the paper's author or an admin may change it.", code="not_your_paper")
+
+
 @transaction.atomic
 def test_create(
     *,
@@ -76,23 +103,7 @@ def test_create(
         title=title, module=module, time_limit_minutes=time_limit_minutes, band_table=band_table,
         created_by=created_by,
     )  # fmt: skip
-    for order, passage_data in enumerate(passages):
-        passage = Passage.objects.create(
-            test=test, order=order, title=passage_data.get("title", ""), text=passage_data["text"]
-        )
-        Question.objects.bulk_create(
-            Question(
-                test=test,
-                passage=passage,
-                number=q["number"],
-                type=q["type"],
-                prompt=q.get("prompt", ""),
-                options=list(q.get("options") or []),
-                answers=[str(a) for a in q["answers"]],
-                word_limit=q.get("word_limit"),
-            )
-            for q in passage_data.get("questions", [])
-        )
+    _write_content(test, passages)
     return test
 
 
@@ -101,14 +112,102 @@ def test_set_band_table(*, test: Test, band_table: list | None, by=None) -> Test
     """Give a paper its own raw-score → band table (`None`: the module's default), checked as on create.
 
     With `by`, only its author or an admin may (a teacher changes only their own papers, as in the admin)."""
-    if by is not None and not paper_is_owned_by(test, by):
-        raise Forbidden("Only the paper's author or an admin may change it.", code="not_your_paper")
+    _require_owner(test, by)
     _validate_band_table(band_table)
-    test = Test.objects.select_for_update().get(pk=test.pk)
+    test = version_for_edit(test).test
     test.band_table = band_table
     test.save(update_fields=["band_table", "updated_at"])
     return test
 
 
+@transaction.atomic
+def test_edit(
+    *,
+    test: Test,
+    by,
+    title: str,
+    module: str,
+    time_limit_minutes: int,
+    passages: Iterable[dict],
+    band_table: list | None = None,
+) -> Test:
+    """Replace the paper's content (the body of `test_create`), in its latest version or, when a started session
+    uses that, in a new one. Returns the version written."""
+    _require_owner(test, by)
+    passages = list(passages)
+    _validate_paper(module=module, time_limit_minutes=time_limit_minutes, passages=passages)
+    _validate_band_table(band_table)
+    target = version_for_edit(test).test
+    target.questions.all().delete()
+    target.passages.all().delete()
+    _write_content(target, passages)
+    target.title, target.module, target.time_limit_minutes, target.band_table = (
+        title, module, time_limit_minutes, band_table
+    )  # fmt: skip
+    target.save()
+    return target
+
+
+@dataclass
+class EditableVersion:
+    """The version an edit goes to, and where each passage and question of the version edited went (their ids in
+    it; the same ids when no copy was needed)."""
+
+    test: Test
+    passage_ids: dict = field(default_factory=dict)
+    question_ids: dict = field(default_factory=dict)
+
+    def passage_id(self, old_id):
+        return self.passage_ids.get(old_id, old_id)
+
+    def question_id(self, old_id):
+        return self.question_ids.get(old_id, old_id)
+
+
+def _in_use(test: Test) -> bool:
+    """Whether a started session or an attempt uses this version: then it never changes again."""
+    return test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()
+
+
+@transaction.atomic
+def version_for_edit(test: Test) -> EditableVersion:
+    """Where an edit of `test`'s paper goes: its latest version, or, when a started session uses that, a copy of it
+    as the next version (new ids for every passage and question), which the sessions not started yet follow from
+    now on (a session keeps the passages it covers by their order)."""
+    latest = Test.objects.select_for_update().of_paper(test.paper_id).get(is_latest=True)
+    if not _in_use(latest):
+        return EditableVersion(latest)
+    Test.objects.filter(pk=latest.pk).update(is_latest=False)
+    copy = Test.objects.create(
+        title=latest.title, module=latest.module, time_limit_minutes=latest.time_limit_minutes,
+        band_table=latest.band_table, created_by=latest.created_by, original_id=latest.paper_id,
+        version=latest.version + 1, is_latest=True,
+    )  # fmt: skip
+    edit = EditableVersion(copy)
+    for passage in latest.passages.order_by("order"):
+        edit.passage_ids[passage.pk] = Passage.objects.create(
+            test=copy, order=passage.order, title=passage.title, text=passage.text
+        ).pk
+    for question in latest.questions.order_by("number"):
+        edit.question_ids[question.pk] = Question.objects.create(
+            test=copy, passage_id=edit.passage_ids[question.passage_id], number=question.number, type=question.type,
+            prompt=question.prompt, options=question.options, answers=question.answers,
+            word_limit=question.word_limit,
+        ).pk  # fmt: skip
+    latest.sessions.filter(started_at__isnull=True).update(test=copy)
+    return edit
+
+
+@transaction.atomic
+def test_delete(*, test: Test) -> None:
+    """Delete a paper with all its versions; refused while any session uses one of them."""
+    versions = Test.objects.of_paper(test.paper_id)
+    if any(version.sessions.exists() for version in versions):
+        raise Conflict("A paper that sessions use cannot be deleted.", code="paper_in_use")
+    versions.delete()
+
+
+test_edit.__test__ = False
+test_delete.__test__ = False
 test_set_band_table.__test__ = False
 test_create.__test__ = False  # a service, not a pytest test, wherever it is imported
