@@ -43,6 +43,12 @@ function renumber() {
   });
 }
 
+// A passage shows its headings box while it has a MATCHING question.
+function showHeadingsBox(passage) {
+  const matching = questionsOf(passage).some((question) => field(question, "type").value === "MATCHING");
+  passage.querySelector("[data-shared-options]").hidden = !matching;
+}
+
 // A question shows the fields of its type; a MATCHING one that uses the passage's headings has no own options.
 function showFieldsFor(question) {
   const type = field(question, "type").value;
@@ -52,6 +58,7 @@ function showFieldsFor(question) {
   }
   const ownOptions = question.querySelector("[data-own-options]");
   if (type === "MATCHING" && shared.checked) ownOptions.hidden = true;
+  showHeadingsBox(question.closest("[data-passage]"));
 }
 
 function fromTemplate(template) {
@@ -80,8 +87,10 @@ function addPassage() {
 }
 
 function remove(row) {
+  const passage = row.closest("[data-passage]");
   row.remove();
   renumber();
+  if (passage?.isConnected) showHeadingsBox(passage);
 }
 
 form.addEventListener("click", (event) => {
