@@ -20,3 +20,10 @@ class IsStudent(IsAuthenticated):
 
     def has_permission(self, request, view):
         return super().has_permission(request, view) and request.user.is_student
+
+
+class IsPlatformAdmin(IsAuthenticated):
+    message = "Only admins may do this."
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.is_platform_admin

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.pages import staff_home_url
 from attempts.models import Attempt, AttemptStatus
-from attempts.selectors import attempt_body
+from attempts.selectors import as_student_sees, attempt_body
 from exams.presentation import student_paper
 from ielts_site.clock import iso, now
 from sessions_app.models import SessionStatus, remaining_seconds
@@ -52,7 +52,9 @@ def page_config(*, session, user, passages, attempt) -> dict:
             for p in passages
             for q in p["questions"]
         ],
-        "attempt": attempt_body(attempt) if attempt else None,
+        "attempt": as_student_sees(attempt_body(attempt), session) if attempt else None,
+        # What the finished screen's review names each question by (the paper is not loaded by then).
+        "question_numbers": {q.pk: q.number for q in session.paper_questions().only("pk", "number")},
     }
 
 
@@ -83,7 +85,8 @@ def test_page(request, session_id: int):
     session = get_object_or_404(sessions_visible_to(request.user).select_related("test"), pk=session_id)
     attempt = Attempt.objects.filter(session=session, student=request.user).first()
     show_paper = session.is_running and attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
-    passages = student_paper(session.test) if show_paper else []
+    passages = student_paper(session.test, session.passage_orders) if show_paper else []
+    config = page_config(session=session, user=request.user, passages=passages, attempt=attempt)
     finished = session.status in SessionStatus.FINISHED or (
         attempt is not None and attempt.status != AttemptStatus.IN_PROGRESS
     )
@@ -96,7 +99,8 @@ def test_page(request, session_id: int):
             "finished": finished,
             "show_paper": show_paper,
             "passages": passages,
-            "question_count": session.test.questions.count(),
-            "config": page_config(session=session, user=request.user, passages=passages, attempt=attempt),
+            "question_count": len(config["question_numbers"]),
+            "result": config["attempt"],
+            "config": config,
         },
     )

@@ -120,3 +120,20 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
         }
         bodies[attempt_id] = {name: body[name] for name in ATTEMPT_FIELDS}
     return bodies
+
+
+def as_student_sees(body: dict, session) -> dict:
+    """An attempt body as its student may see it: no score or band before the session's results are released for
+    it; once they are, with the session's `review`, each answer with its mark and the accepted answers."""
+    if not session.result_is_released_for(body["status"]):
+        return {**body, "score": None, "band": None}
+    if not session.review:
+        return body
+    questions = {question.pk: question for question in session.paper_questions()}
+    answers = []
+    for item in body["answers"]:
+        question = questions.get(item["question_id"])
+        if question is not None:
+            item = {**item, "correct": question.is_correct(item["answer"]), "accepted_answers": list(question.answers)}
+        answers.append(item)
+    return {**body, "answers": answers}

@@ -246,7 +246,9 @@ class _EventBatch:
                 rows.values_list("attempt_id", "event_id", "data")}  # fmt: skip
 
     def _load_paper(self) -> None:
-        self.shapes = {attempt.test_id: paper_shape(attempt.test) for attempt in self.attempts.values()}
+        self.shapes = {
+            attempt.pk: paper_shape(attempt.test, attempt.session.passage_orders) for attempt in self.attempts.values()
+        }
 
     def _load_attempt_state(self) -> None:
         ids = self.attempts.keys()
@@ -318,7 +320,7 @@ class _EventBatch:
 
     def _paper_question(self, attempt: Attempt, question_id) -> int:
         question_id = _as_id(question_id, "question_id")
-        if question_id not in self.shapes[attempt.test_id].question_ids:
+        if question_id not in self.shapes[attempt.pk].question_ids:
             raise InvalidInput("The question is not part of this paper.", code="unknown_question")
         return question_id
 
@@ -338,9 +340,11 @@ class _EventBatch:
         return data
 
     def _progress_update(self, attempt: Attempt, *, passage_index, question_index) -> dict:
-        passages, questions = self.shapes[attempt.test_id].sizes
-        passage_index = _as_index(passage_index, "passage_index", passages)
-        question_index = _as_index(question_index, "question_index", questions)
+        shape = self.shapes[attempt.pk]
+        passage_index = _as_index(passage_index, "passage_index", shape.passage_count)
+        question_index = _as_index(question_index, "question_index", max(shape.question_indexes) + 1)
+        if question_index not in shape.question_indexes:
+            raise InvalidInput("question_index names a question this session does not cover.", code="out_of_range")
         _require_open(attempt)
         attempt.current_passage_index = passage_index
         attempt.current_question_index = question_index
@@ -351,7 +355,7 @@ class _EventBatch:
 
     def _text_highlighted(self, attempt: Attempt, *, passage_id, text, position_start, position_end) -> dict:
         passage_pk = _as_id(passage_id, "passage_id")
-        length = self.shapes[attempt.test_id].passage_lengths.get(passage_pk)
+        length = self.shapes[attempt.pk].passage_lengths.get(passage_pk)
         if length is None:
             raise InvalidInput("The passage is not part of this paper.", code="unknown_passage")
         if not isinstance(text, str) or not text.strip() or "\x00" in text:
@@ -485,12 +489,12 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
         "attempt_id", "question_id", "answer"
     ):
         given[attempt_id][question_id] = answer
-    questions_of = {}  # by paper
+    questions_of = {}  # by session: the questions it covers
     moment = now()
     for attempt in attempts:
-        if attempt.test_id not in questions_of:
-            questions_of[attempt.test_id] = list(attempt.test.questions.all())
-        questions = questions_of[attempt.test_id]
+        if attempt.session_id not in questions_of:
+            questions_of[attempt.session_id] = list(attempt.session.paper_questions())
+        questions = questions_of[attempt.session_id]
         attempt.score = sum(1 for q in questions if q.is_correct(given[attempt.pk].get(q.pk)))
         attempt.band = band_for(
             attempt.score, len(questions), module=attempt.test.module, table=attempt.test.band_table

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from accounts.permissions import IsStaffMember
 from attempts import services
 from attempts.models import Attempt
-from attempts.selectors import attempt_loaded, attempts_visible_to
+from attempts.selectors import as_student_sees, attempt_loaded, attempts_visible_to
 from attempts.serializers import AnswerInputSerializer, AttemptSerializer
 from sessions_app import services as session_services
 from sessions_app.selectors import session_is_teacher
@@ -54,7 +54,12 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return attempts_visible_to(self.request.user)
 
     def _detail(self, attempt):
-        return Response(AttemptSerializer(attempt_loaded(attempt.pk)).data)
+        attempt = attempt_loaded(attempt.pk)
+        body = AttemptSerializer(attempt).data
+        return Response(as_student_sees(body, attempt.session) if self.request.user.is_student else body)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
 
     @extend_schema(request=AnswerInputSerializer, responses={200: AttemptSerializer})
     @action(detail=True, methods=["post"])

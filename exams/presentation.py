@@ -63,10 +63,14 @@ def question_view(question: dict) -> dict:
     return {**question, "choices": choices, "word_limit_text": word_limit_text(question["word_limit"])}
 
 
-def student_paper(test) -> list[dict]:
-    """The paper's passages in order, each with its questions grouped into blocks of one type ("Questions 1–3")."""
+def student_paper(test, passage_orders=None) -> list[dict]:
+    """The paper's passages in order (those of `passage_orders` only, when given), each with its questions grouped
+    into blocks of one type ("Questions 1–3")."""
+    passages = test.passages.order_by("order", "id")
+    if passage_orders:
+        passages = passages.filter(order__in=passage_orders)
     return paper_view(
-        list(test.passages.order_by("order", "id").values(*STUDENT_PASSAGE_FIELDS)),
+        list(passages.values(*STUDENT_PASSAGE_FIELDS)),
         list(test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")),
     )
 

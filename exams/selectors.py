@@ -34,32 +34,39 @@ def questions_owned_by(user):
 
 @dataclass(frozen=True)
 class PaperShape:
-    """What a student event is checked against: the paper's question ids and each passage's text length."""
+    """What a student event is checked against: the ids of the questions a session covers, their indexes (number
+    − 1) and each of its passages' text length."""
 
     question_ids: frozenset
+    question_indexes: frozenset
     passage_lengths: dict
 
     @property
-    def sizes(self) -> tuple[int, int]:
-        """(passages, questions): the ranges of a progress update."""
-        return len(self.passage_lengths), len(self.question_ids)
+    def passage_count(self) -> int:
+        """The range of a progress update's `passage_index` (it indexes the session's passages)."""
+        return len(self.passage_lengths)
 
 
-# test id → (its updated_at when read, its shape): a process's papers, read again when the paper changes
-# (a passage or question saved or deleted moves the paper's updated_at: exams/apps.py).
-_shapes: dict[int, tuple[object, PaperShape]] = {}
+# (test id, the passages' orders) → (the test's updated_at when read, its shape): a process's papers, read again when
+# the paper changes (a passage or question saved or deleted moves the paper's updated_at: exams/apps.py).
+_shapes: dict[tuple, tuple[object, PaperShape]] = {}
 
 
-def paper_shape(test: Test) -> PaperShape:
-    """The paper's shape, from this process's cache while the paper is unchanged (two queries otherwise)."""
-    cached = _shapes.get(test.pk)
+def paper_shape(test: Test, passage_orders=None) -> PaperShape:
+    """The shape of the paper's passages of `passage_orders` (all when empty), from this process's cache while the
+    paper is unchanged (two queries otherwise)."""
+    key = (test.pk, tuple(sorted(passage_orders or ())))
+    cached = _shapes.get(key)
     if cached is not None and cached[0] == test.updated_at:
         return cached[1]
+    passages = Passage.objects.filter(test_id=test.pk)
+    if passage_orders:
+        passages = passages.filter(order__in=passage_orders)
+    questions = Question.objects.filter(test_id=test.pk, passage__in=passages)
     shape = PaperShape(
-        question_ids=frozenset(Question.objects.filter(test_id=test.pk).values_list("pk", flat=True)),
-        passage_lengths=dict(
-            Passage.objects.filter(test_id=test.pk).annotate(length=Length("text")).values_list("pk", "length")
-        ),
+        question_ids=frozenset(questions.values_list("pk", flat=True)),
+        question_indexes=frozenset(number - 1 for number in questions.values_list("number", flat=True)),
+        passage_lengths=dict(passages.annotate(length=Length("text")).values_list("pk", "length")),
     )
-    _shapes[test.pk] = (test.updated_at, shape)
+    _shapes[key] = (test.updated_at, shape)
     return shape

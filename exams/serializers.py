@@ -1,5 +1,8 @@
 """Shapes of a paper. Staff see the answer keys; a student's view is the same without `answers`."""
 
+from django.db.models import Count
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
@@ -7,6 +10,29 @@ from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS
 from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
 
 SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
+
+
+# ---------------------------------------------------------------- a paper named by its public id
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PaperField(serializers.Field):
+    """A paper named by its id (the same for all its versions): its latest version in, the paper's id out."""
+
+    default_error_messages = {"does_not_exist": 'Invalid pk "{value}" - object does not exist.'}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit():
+            raise serializers.ValidationError("A valid integer is required.")
+        if int(data) > 2**63 - 1:
+            self.fail("does_not_exist", value=data)
+        version = Test.objects.latest_versions().of_paper(int(data)).first()
+        if version is None:
+            self.fail("does_not_exist", value=data)
+        return version
+
+    def to_representation(self, test):
+        return test.paper_id
 
 
 # ---------------------------------------------------------------- output
@@ -39,18 +65,29 @@ class PassageSerializer(StudentPassageSerializer):
 
 
 class StudentTestSerializer(serializers.ModelSerializer):
-    """A student's view of the paper: no field names or carries a key."""
+    """A student's view of the paper (of the version and the passages their session covers, given as
+    `context["passages"]`): no field names or carries a key."""
 
-    passages = StudentPassageSerializer(many=True, read_only=True)
+    id = serializers.IntegerField(source="paper_id", read_only=True)
+    passages = serializers.SerializerMethodField()
     question_count = serializers.SerializerMethodField()
+
+    passage_serializer = StudentPassageSerializer
 
     class Meta:
         model = Test
-        fields = ["id", "title", "module", "time_limit_minutes", "question_count", "passages"]
+        fields = ["id", "title", "module", "time_limit_minutes", "version", "question_count", "passages"]
         read_only_fields = fields
 
+    def _passages(self, test):
+        return self.context.get("passages", test.passages.all())
+
+    @extend_schema_field(StudentPassageSerializer(many=True))
+    def get_passages(self, test) -> list:
+        return self.passage_serializer(self._passages(test), many=True).data
+
     def get_question_count(self, test) -> int:
-        return sum(len(passage.questions.all()) for passage in test.passages.all())
+        return sum(len(passage.questions.all()) for passage in self._passages(test))
 
 
 class TestSerializer(StudentTestSerializer):
@@ -58,11 +95,34 @@ class TestSerializer(StudentTestSerializer):
 
     __test__ = False  # not a pytest test class
 
-    passages = PassageSerializer(many=True, read_only=True)
+    passage_serializer = PassageSerializer
+    versions = serializers.SerializerMethodField()
 
     class Meta(StudentTestSerializer.Meta):
-        fields = [*StudentTestSerializer.Meta.fields, "band_table", "created_by", "created_at", "updated_at"]
+        fields = [*StudentTestSerializer.Meta.fields, "versions", "band_table", "created_by", "created_at",
+                  "updated_at"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(PassageSerializer(many=True))
+    def get_passages(self, test) -> list:
+        return super().get_passages(test)
+
+    @extend_schema_field(
+        inline_serializer(
+            "PaperVersion",
+            {"version": serializers.IntegerField(), "created_at": serializers.DateTimeField(),
+             "sessions": serializers.IntegerField()},
+            many=True,
+        )
+    )  # fmt: skip
+    def get_versions(self, test) -> list:
+        """Every version of the paper, oldest first, with how many sessions use it."""
+        versions = Test.objects.of_paper(test.paper_id).annotate(n_sessions=Count("sessions")).order_by("version")
+        return [
+            {"version": v.version, "created_at": serializers.DateTimeField().to_representation(v.created_at),
+             "sessions": v.n_sessions}
+            for v in versions
+        ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- input: shapes only (exams.services checks the paper)

@@ -1,24 +1,35 @@
 """REST face of the test bank: staff create and read papers with keys; a student reads a paper only while taking it."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.permissions import IsStaffMember
+from accounts.permissions import IsPlatformAdmin, IsStaffMember
+from accounts.serializers import MAX_ID
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
-from exams.services import test_create, test_set_band_table
-from sessions_app.selectors import papers_open_to_student
+from exams.services import test_create, test_delete, test_set_band_table
+from ielts_site.errors import InvalidInput, NotFound
+from sessions_app.selectors import session_open_to_student
 
 
 def _with_content(tests):
     return tests.prefetch_related(Prefetch("passages", queryset=Passage.objects.prefetch_related("questions")))
 
 
+def _paper_id(value) -> int:
+    if not str(value).isdigit() or int(value) > MAX_ID:
+        raise NotFound("Test not found.")
+    return int(value)
+
+
 @extend_schema(tags=["tests"])
 class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Papers by their public id (the first version's); each request reads the latest version unless it names
+    another (`?version=N`, staff) or is a student's, who reads the version their session uses."""
+
     __test__ = False  # not a pytest test class
 
     serializer_class = TestSerializer
@@ -27,27 +38,48 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_permissions(self):
         if self.action == "retrieve":
             return [IsAuthenticated()]
+        if self.action == "destroy":
+            return [IsPlatformAdmin()]
         return super().get_permissions()
 
     def get_queryset(self):
         user = self.request.user
         if not user.is_authenticated:  # schema generation
             return Test.objects.none()
-        if user.is_staff_member:
-            return _with_content(Test.objects.all())
-        return _with_content(papers_open_to_student(user))
+        return _with_content(Test.objects.latest_versions())
 
     def get_serializer_class(self):
         if self.request.user.is_authenticated and not self.request.user.is_staff_member:
             return StudentTestSerializer
         return TestSerializer
 
+    def _staff_version(self) -> Test:
+        versions = _with_content(Test.objects.of_paper(_paper_id(self.kwargs["pk"])))
+        wanted = self.request.query_params.get("version")
+        if wanted is None:
+            versions = versions.filter(is_latest=True)
+        elif wanted.isdigit() and int(wanted) <= MAX_ID:
+            versions = versions.filter(version=int(wanted))
+        else:
+            raise InvalidInput("A version number is required.", field="version")
+        test = versions.first()
+        if test is None:
+            raise NotFound("Test not found.")
+        return test
+
     @extend_schema(
-        description="Staff: full content with answer keys. A student: the paper without keys, only while taking it "
-        "in a session in progress (404 otherwise)."
+        description="Staff: the latest version (or `?version=N`), with answer keys and every version. A student: "
+        "the version and passages of the session in progress they take it in, without keys (404 otherwise).",
+        parameters=[OpenApiParameter("version", int, required=False)],
     )
     def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+        if request.user.is_staff_member:
+            return Response(TestSerializer(self._staff_version()).data)
+        session = session_open_to_student(request.user, paper_id=_paper_id(kwargs["pk"]))
+        if session is None:
+            raise NotFound("Test not found.")
+        passages = session.paper_passages().prefetch_related("questions")
+        return Response(StudentTestSerializer(session.test, context={"passages": passages}).data)
 
     @extend_schema(request=TestCreateSerializer, responses={201: TestSerializer})
     def create(self, request):
@@ -55,15 +87,19 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = TestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         test = test_create(**data.validated_data, created_by=request.user)
-        return Response(
-            TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data, status=201)
 
     @extend_schema(request=TestPatchSerializer, responses={200: TestSerializer})
     def partial_update(self, request, *args, **kwargs):
-        """Staff: set the paper's own band table (`null`: the module's default); its author or an admin only."""
-        test = self.get_object()
+        """Staff: set the paper's own band table (`null`: the module's default); its author or an admin only. When
+        a started session uses the latest version, the change makes a new one."""
+        test = self._staff_version()
         data = TestPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        test_set_band_table(test=test, band_table=data.validated_data["band_table"], by=request.user)
+        test = test_set_band_table(test=test, band_table=data.validated_data["band_table"], by=request.user)
         return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
+
+    @extend_schema(description="Admins: delete the paper and all its versions; 409 while any session uses it.")
+    def destroy(self, request, *args, **kwargs):
+        test_delete(test=self._staff_version())
+        return Response(status=204)

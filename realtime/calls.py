@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 
 from attempts.models import Attempt, AttemptStatus
-from attempts.selectors import attempt_bodies
+from attempts.selectors import as_student_sees, attempt_bodies
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
@@ -201,6 +201,6 @@ def state_sync_messages(attempt_ids) -> dict[int, dict]:
             ends_at=body["ends_at"],
             server_now=iso(moment),
             remaining_seconds=round(remaining, 3) if remaining is not None else None,
-            attempt=body,
+            attempt=as_student_sees(body, session),
         )
     return messages

@@ -118,6 +118,14 @@ def publish_to_student_on_commit(session_id, student_id, message_type: str, /, *
         transaction.on_commit(lambda group=group: _send(group, event))
 
 
+def publish_to_students_on_commit(session_id, student_ids, message_type: str, /, **fields) -> None:
+    """A message for these students (each on their own connections to the session) alone, once the transaction
+    commits."""
+    event = {"type": HANDLER_TYPE, "message": server_message(message_type, session_id, **fields)}
+    groups = [student_group(session_id, student_id) for student_id in student_ids]
+    transaction.on_commit(lambda: [_send(group, event) for group in groups])
+
+
 def resync_on_commit(session_id, student_ids=None) -> None:
     """Once the transaction commits, have these students' connections (every student's, for None) send their
     student a fresh `state_sync_response`, after the messages published before this call."""

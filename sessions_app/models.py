@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from exams.models import Passage, Question
+
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "SCHEDULED", "Scheduled"
@@ -124,21 +126,24 @@ class Session(models.Model):
 
     def paper_passages(self):
         """The passages of the session's version of the paper that the session covers, in the paper's order."""
-        passages = self.test.passages.order_by("order")
+        passages = Passage.objects.filter(test_id=self.test_id).order_by("order")
         return passages if not self.passage_orders else passages.filter(order__in=self.passage_orders)
 
     def paper_questions(self):
         """The questions of those passages, by number (what the session marks, counts and shows)."""
-        questions = self.test.questions.order_by("number")
+        questions = Question.objects.filter(test_id=self.test_id).order_by("number")
         return questions if not self.passage_orders else questions.filter(passage__order__in=self.passage_orders)
-
-    def results_visible_at_submit(self) -> bool:
-        return self.results_release == ResultsRelease.IMMEDIATE
 
     @property
     def results_are_released(self) -> bool:
-        """Whether every student of the session may see their result now (IMMEDIATE: each from their submit)."""
+        """Whether every student of the session may see their result (and, with `review`, the keys) now."""
         return self.results_released_at is not None
+
+    def result_is_released_for(self, attempt_status: str) -> bool:
+        """Whether a student may see the result of their attempt in `attempt_status` (IMMEDIATE: from its submit)."""
+        if self.results_are_released:
+            return True
+        return self.results_release == ResultsRelease.IMMEDIATE and attempt_status == "SUBMITTED"
 
 
 def remaining_seconds(ends_at, *, session: Session, now=None) -> float | None:

@@ -54,9 +54,17 @@ def sessions_live_counts(session_ids) -> dict[int, dict]:
     return counts
 
 
-def papers_open_to_student(user):  # not `tests_...`: pytest would collect that name
-    """The papers a student may read now: those of their attempts in sessions in progress (never the keys)."""
-    return Test.objects.filter(attempts__student=user, attempts__session__status__in=SessionStatus.RUNNING).distinct()
+def session_open_to_student(user, *, paper_id) -> Session | None:
+    """The session in progress (or paused) in which the student has an attempt on a version of the paper: what
+    gives them the right to read that version (never its keys), and which of its passages."""
+    return (
+        Session.objects.filter(
+            status__in=SessionStatus.RUNNING, attempts__student=user, test__in=Test.objects.of_paper(paper_id)
+        )
+        .select_related("test")
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def _counts_by_attempt(model, session: Session) -> dict:

@@ -7,9 +7,10 @@ from rest_framework import serializers
 from accounts.serializers import IdField
 from attempts.models import AttemptStatus, Verdict
 from classes.selectors import classes_visible_to
-from exams.models import Test
+from exams.models import TIME_LIMIT_MINUTES
+from exams.serializers import PaperField
 from ielts_site.clock import now
-from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus, TeacherMessage
+from sessions_app.models import ConnectionStatus, Participant, ResultsRelease, Session, SessionStatus, TeacherMessage
 
 
 def server_now() -> str:
@@ -46,7 +47,11 @@ class SessionSerializer(serializers.ModelSerializer):
     """The session body of the contract. Expects participants (with students) and attempts prefetched."""
 
     class_id = serializers.IntegerField(source="school_class_id", read_only=True)
-    test_id = serializers.IntegerField(read_only=True)
+    test_id = serializers.IntegerField(source="test.paper_id", read_only=True)
+    test_version = serializers.IntegerField(source="test.version", read_only=True)
+    passage_ids = serializers.SerializerMethodField()
+    time_limit_minutes = serializers.IntegerField(source="duration_minutes", read_only=True)
+    results_release = serializers.ChoiceField(choices=ResultsRelease.choices, read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=SessionStatus.choices, read_only=True)
     server_now = serializers.SerializerMethodField()
@@ -55,10 +60,16 @@ class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Session
         fields = [
-            "id", "class_id", "test_id", "title", "status", "scheduled_at", "started_at", "ends_at", "completed_at",
+            "id", "class_id", "test_id", "test_version", "title", "status", "scheduled_at", "started_at", "ends_at",
+            "completed_at", "passage_ids", "time_limit_minutes", "results_release", "review", "results_released_at",
             "created_by", "created_at", "updated_at", "server_now", "participants",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_passage_ids(self, session) -> list[int]:
+        """The passages of its version of the paper it covers, in order (the test's passages are prefetched)."""
+        orders = session.passage_orders
+        return [p.pk for p in session.test.passages.all() if not orders or p.order in orders]
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_server_now(self, session) -> str:
@@ -80,19 +91,42 @@ class VisibleClassField(serializers.PrimaryKeyRelatedField):
         return classes_visible_to(self.context["request"].user)
 
 
+def _passage_ids_field(**kwargs):
+    return serializers.ListField(
+        child=IdField(), allow_empty=False, max_length=50,
+        help_text="The paper's passages the session covers, in the paper's order (default: all).", **kwargs,
+    )  # fmt: skip
+
+
+def _time_limit_field(**kwargs):
+    return serializers.IntegerField(
+        min_value=TIME_LIMIT_MINUTES[0], max_value=TIME_LIMIT_MINUTES[-1],
+        help_text="The session's length (default: the paper's).", **kwargs,
+    )  # fmt: skip
+
+
 class SessionCreateSerializer(serializers.Serializer):
     class_id = VisibleClassField()
-    test_id = serializers.PrimaryKeyRelatedField(queryset=Test.objects.all(), pk_field=IdField())
+    test_id = PaperField()
     title = serializers.CharField(max_length=200)
     scheduled_at = serializers.DateTimeField()
+    passage_ids = _passage_ids_field(required=False, default=None, allow_null=True)
+    time_limit_minutes = _time_limit_field(required=False, default=None, allow_null=True)
+    results_release = serializers.ChoiceField(choices=ResultsRelease.choices, default=ResultsRelease.IMMEDIATE)
+    review = serializers.BooleanField(default=False)
 
 
 class SessionUpdateSerializer(serializers.Serializer):
-    """PATCH while the session is scheduled: any subset of these."""
+    """PATCH: any subset of these; the paper and its shape while the session is scheduled, the results' release
+    until they are released."""
 
-    test_id = serializers.PrimaryKeyRelatedField(queryset=Test.objects.all(), pk_field=IdField(), required=False)
+    test_id = PaperField(required=False)
     title = serializers.CharField(max_length=200, required=False)
     scheduled_at = serializers.DateTimeField(required=False)
+    passage_ids = _passage_ids_field(required=False, allow_null=True)
+    time_limit_minutes = _time_limit_field(required=False, allow_null=True)
+    results_release = serializers.ChoiceField(choices=ResultsRelease.choices, required=False)
+    review = serializers.BooleanField(required=False)
 
 
 # ---------------------------------------------------------------- statistics (rendered from sessions_app.selectors)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts.permissions import IsStaffMember, IsStudent
 from accounts.serializers import MAX_ID
 from attempts.models import Attempt
+from exams.models import Passage
 from sessions_app import services
 from sessions_app.models import Participant, Session, SessionStatus
 from sessions_app.permissions import IsAdminForObject, IsSessionTeacher
@@ -36,7 +37,8 @@ PARTICIPANT_ATTEMPT_FIELDS = ("id", "session_id", "student_id", "offline_seconds
 
 
 def _with_participants(sessions):
-    return sessions.prefetch_related(
+    return sessions.select_related("test").prefetch_related(
+        Prefetch("test__passages", queryset=Passage.objects.only("id", "order", "test_id").order_by("order")),
         Prefetch(
             "participants",
             queryset=Participant.objects.select_related("student").annotate(n_connections=Count("connections")),
@@ -120,23 +122,27 @@ class SessionViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         session = services.session_create(
-            school_class=values["class_id"], test=values["test_id"], title=values["title"],
-            scheduled_at=values["scheduled_at"], created_by=request.user,
-        )  # fmt: skip
+            school_class=values.pop("class_id"), test=values.pop("test_id"), **values, created_by=request.user
+        )
         return self._detail(session, status.HTTP_201_CREATED)
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
     def partial_update(self, request, pk=None):
-        """Change title, scheduled_at or test while the session is scheduled (409 after)."""
+        """Change the title, time, paper, passages or length while the session is scheduled (409 after), and how
+        its results are released until they are (409 after)."""
         session = self.get_object()
         data = SessionUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        session = services.session_update(
-            session=session, title=values.get("title"), scheduled_at=values.get("scheduled_at"),
-            test=values.get("test_id"),
-        )  # fmt: skip
-        return self._detail(session)
+        values = dict(data.validated_data)
+        if "test_id" in values:
+            values["test"] = values.pop("test_id")
+        return self._detail(services.session_update(session=session, **values))
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], url_path="release-results")
+    def release_results(self, request, pk=None):
+        """Show the students of a completed session their results (a `MANUAL` release; 409 otherwise, or twice)."""
+        return self._detail(services.session_release_results(session=self.get_object(), by=request.user))
 
     @extend_schema(description="Admins only; 409 while the session is in progress.")
     def destroy(self, request, pk=None):

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 SESSION_FIELDS = {
     "id", "class_id", "test_id", "title", "status", "scheduled_at", "started_at", "ends_at", "completed_at",
     "created_by", "created_at", "updated_at", "server_now", "participants",
+    # "Session shape, paper versions and results release"
+    "test_version", "passage_ids", "time_limit_minutes", "results_release", "review", "results_released_at",
 }  # fmt: skip
 PARTICIPANT_FIELDS = {
     "student_id", "student_name", "attempt_id", "joined_at", "connection_status", "last_activity", "connections",

@@ -378,5 +378,7 @@ def test_a_question_added_to_the_paper_is_answerable_at_once_and_a_deleted_one_i
         services.attempt_answer(attempt=attempt, question_id=doomed, answer="B")
     assert refused.value.code == "unknown_question"
     with pytest.raises(InvalidInput):
-        services.attempt_progress(attempt=attempt, passage_index=0, question_index=4)  # 4 questions now
-    services.attempt_progress(attempt=attempt, passage_index=0, question_index=3)
+        services.attempt_progress(attempt=attempt, passage_index=0, question_index=1)  # question 2 is gone
+    with pytest.raises(InvalidInput):
+        services.attempt_progress(attempt=attempt, passage_index=0, question_index=5)
+    services.attempt_progress(attempt=attempt, passage_index=0, question_index=4)  # question 5

@@ -36,6 +36,7 @@ async def test_time_up_completes_the_session_once_and_marks_every_attempt(quick_
         done = await socket.recv_type("session_completed")
         assert done["reason"] == "TIME_UP"
         assert (await socket.recv_type("session_status_changed"))["status"] == "COMPLETED"
+        assert (await socket.recv())["type"] == "results_released"
         assert await socket.nothing(0.2), "session_completed is sent once"
     relayed = [m["type"] for m in await watcher.drain()]
     assert relayed.count("session_completed") == 1 and relayed.count("attempt_submitted") == 2

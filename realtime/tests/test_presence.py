@@ -128,6 +128,7 @@ async def test_the_teacher_completes_and_nothing_changes_afterwards(ws, session,
         done = await socket.recv_type("session_completed")
         assert done["reason"] == "TEACHER" and done["completed_at"]
         assert (await socket.recv_type("session_status_changed"))["status"] == "COMPLETED"
+        assert (await socket.recv())["type"] == "results_released"  # shown at once: the session's default
         assert await socket.nothing(0.1)
     relayed = [m["type"] for m in await watcher.drain()]
     assert relayed.count("attempt_submitted") == 2 and relayed.count("session_completed") == 1

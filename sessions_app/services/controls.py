@@ -222,6 +222,8 @@ def attempt_reopen(*, attempt: Attempt | int, seconds, by: User) -> Attempt:
         raise Conflict(f"The attempt is {attempt.get_status_display().lower()}.", code="not_submitted")
     if not attempt.session.is_running:
         raise Conflict("The session is not running.", code="session_not_running")
+    if attempt.session.review and attempt.session.result_is_released_for(attempt.status):
+        raise Conflict("The student has seen the answer keys.", code="keys_shown")
     moment = now()
     attempt.status = AttemptStatus.IN_PROGRESS
     attempt.submitted_at = None

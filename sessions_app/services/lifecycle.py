@@ -13,13 +13,14 @@ from accounts.models import User
 from attempts.models import Attempt, AttemptStatus
 from attempts.services import attempts_close, attempts_create, attempts_submit_open
 from classes.models import Class
-from exams.models import Test
+from exams.models import TIME_LIMIT_MINUTES, Test
 from ielts_site.clock import grace_period, iso, now
 from ielts_site.errors import Conflict, InvalidInput, NotFound
-from realtime.events import publish_on_commit, resync_on_commit
+from realtime.events import publish_on_commit, publish_to_students_on_commit, resync_on_commit
 from sessions_app.models import (
     ConnectionStatus,
     Participant,
+    ResultsRelease,
     Session,
     SessionStatus,
     paper_duration,
@@ -44,13 +45,54 @@ def _title(title: str) -> str:
     return title.strip()
 
 
+def _passage_orders(test: Test, passage_ids) -> list[int] | None:
+    """The orders of the paper's passages `passage_ids` names (a non-empty list of them, in the paper's order);
+    `None` (all of them) for `None` or every passage."""
+    if passage_ids is None:
+        return None
+    orders = dict(test.passages.values_list("pk", "order"))
+    if not passage_ids or any(passage_id not in orders for passage_id in passage_ids):
+        raise InvalidInput("Name one or more passages of the paper.", field="passage_ids")
+    chosen = [orders[passage_id] for passage_id in passage_ids]
+    if chosen != sorted(set(chosen)):
+        raise InvalidInput("Name each passage once, in the paper's order.", field="passage_ids")
+    return None if len(chosen) == len(orders) else chosen
+
+
+def _time_limit(minutes: int | None) -> int | None:
+    if minutes is not None and minutes not in TIME_LIMIT_MINUTES:
+        raise InvalidInput(
+            f"Must be from {TIME_LIMIT_MINUTES[0]} to {TIME_LIMIT_MINUTES[-1]} minutes.", field="time_limit_minutes"
+        )
+    return minutes
+
+
+# A PATCH leaves out what it does not change; `None` is a value there (the paper's length, every passage).
+UNCHANGED = object()
+
+
 @transaction.atomic
-def session_create(*, school_class: Class, test: Test, title: str, scheduled_at, created_by: User) -> Session:
+def session_create(
+    *,
+    school_class: Class,
+    test: Test,
+    title: str,
+    scheduled_at,
+    created_by: User,
+    passage_ids: list | None = None,
+    time_limit_minutes: int | None = None,
+    results_release: str = ResultsRelease.IMMEDIATE,
+    review: bool = False,
+) -> Session:
+    """A session of the class on the paper's latest version, covering `passage_ids` (all by default) for
+    `time_limit_minutes` (the paper's by default)."""
     if not school_class.is_active:
         raise Conflict("An archived class takes no new sessions.", code="class_archived")
     session = Session.objects.create(
-        school_class=school_class, test=test, title=_title(title), scheduled_at=scheduled_at, created_by=created_by
-    )
+        school_class=school_class, test=test, title=_title(title), scheduled_at=scheduled_at, created_by=created_by,
+        passage_orders=_passage_orders(test, passage_ids), time_limit_minutes=_time_limit(time_limit_minutes),
+        results_release=results_release, review=review,
+    )  # fmt: skip
     Participant.objects.bulk_create(
         Participant(session=session, student_id=student_id)
         for student_id in school_class.enrolments.values_list("student_id", flat=True)
@@ -59,16 +101,42 @@ def session_create(*, school_class: Class, test: Test, title: str, scheduled_at,
 
 
 @transaction.atomic
-def session_update(*, session: Session, title: str | None = None, scheduled_at=None, test: Test | None = None):
+def session_update(
+    *,
+    session: Session,
+    title: str | None = None,
+    scheduled_at=None,
+    test: Test | None = None,
+    passage_ids=UNCHANGED,
+    time_limit_minutes=UNCHANGED,
+    results_release: str | None = None,
+    review: bool | None = None,
+):
+    """What the session is (title, time, paper, passages, length) changes while it is scheduled; how its results
+    are released, until they are."""
     session = _locked(session)
-    if not session.is_editable:
+    changes_shape = any(value is not None for value in (title, scheduled_at, test)) or any(
+        value is not UNCHANGED for value in (passage_ids, time_limit_minutes)
+    )
+    if changes_shape and not session.is_editable:
         raise Conflict("A session can be changed only while it is scheduled.", code="not_editable")
+    if (results_release is not None or review is not None) and session.results_are_released:
+        raise Conflict("The results are released already.", code="results_released")
     if title is not None:
         session.title = _title(title)
     if scheduled_at is not None:
         session.scheduled_at = scheduled_at
-    if test is not None:
+    if test is not None and test.pk != session.test_id:
         session.test = test
+        session.passage_orders = None  # another paper's passages are not these
+    if passage_ids is not UNCHANGED:
+        session.passage_orders = _passage_orders(session.test, passage_ids)
+    if time_limit_minutes is not UNCHANGED:
+        session.time_limit_minutes = _time_limit(time_limit_minutes)
+    if results_release is not None:
+        session.results_release = results_release
+    if review is not None:
+        session.review = review
     session.save()
     return session
 
@@ -126,7 +194,7 @@ def session_start(*, session: Session | int, by: User | None = None) -> Session:
     if not connected:
         raise Conflict("No student is connected yet.", code="no_students_connected")
     session.started_at = now()
-    session.ends_at = session.started_at + paper_duration(session.test.time_limit_minutes)
+    session.ends_at = session.started_at + paper_duration(session.duration_minutes)
     session.save(update_fields=["status", "started_at", "ends_at", "updated_at"])
     attempts_create(session=session, student_ids=connected)  # one INSERT for the class
     publish_on_commit(
@@ -146,8 +214,39 @@ def _complete(session: Session, *, reason: str) -> Session:
     session.completed_at = now()
     session.save(update_fields=["status", "completed_at", "updated_at"])
     attempts_submit_open(session_id=session.pk, reason=reason)
+    _announce_completion(session, reason=reason)
+    return session
+
+
+def _announce_completion(session: Session, *, reason: str) -> None:
+    """`session_completed` and the status; the results come out with the completion unless a teacher releases
+    them (IMMEDIATE: each one at its submit already, all of them now)."""
     publish_on_commit(session.pk, "session_completed", completed_at=iso(session.completed_at), reason=reason)
     _publish_status(session)
+    if session.results_release != ResultsRelease.MANUAL:
+        _release_results(session, at=session.completed_at)
+
+
+def _release_results(session: Session, *, at) -> None:
+    session.results_released_at = at
+    session.save(update_fields=["results_released_at", "updated_at"])
+    publish_to_students_on_commit(
+        session.pk, list(session.participants.values_list("student_id", flat=True)), "results_released"
+    )
+
+
+@transaction.atomic
+def session_release_results(*, session: Session | int, by: User | None = None) -> Session:
+    """A teacher shows the students of a completed session their results (MANUAL release only, once)."""
+    session = _locked(session)
+    if session.results_release != ResultsRelease.MANUAL:
+        raise Conflict("This session's results are released without a teacher.", code="not_manual_release")
+    if session.status != SessionStatus.COMPLETED:
+        raise Conflict("Results are released once the session is completed.", code="not_completed")
+    if session.results_are_released:
+        raise Conflict("The results are released already.", code="results_released")
+    _release_results(session, at=now())
+    logger.info("results released", extra={"session_id": session.pk, "by": by.pk if by else None})
     return session
 
 
@@ -180,10 +279,7 @@ def session_complete_if_due(*, session_id: int) -> bool:
             return False
         session = Session.objects.get(pk=session_id)
         attempts_submit_open(session_id=session.pk, reason=CompletionReason.TIME_UP)
-        publish_on_commit(
-            session.pk, "session_completed", completed_at=iso(session.completed_at), reason=CompletionReason.TIME_UP
-        )
-        _publish_status(session)
+        _announce_completion(session, reason=CompletionReason.TIME_UP)
     logger.info("session completed by the clock", extra={"session_id": session_id})
     return True
 

@@ -534,7 +534,9 @@ def test_attempts_ending_with_the_session_close_with_it(
     with django_capture_on_commit_callbacks(execute=True):
         assert clock.tick() == [running_session.pk]
     heard = ears.heard()
-    assert set(heard) == {"everyone", "teachers"}
+    students = set(heard) - {"everyone", "teachers"}
+    assert students == set(running_session.participants.values_list("student_id", flat=True))
+    assert all(types(heard[student]) == ["results_released"] for student in students)  # released with completion
     assert types(heard["everyone"]) == ["session_completed", "session_status_changed"]
     assert heard["everyone"][0]["reason"] == "TIME_UP"
 

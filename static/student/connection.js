@@ -12,7 +12,7 @@ import { Outbox, outboxKey, refusalAction, replacementKey, sendPlan, wireMessage
 import { countdown, ensurePaper, enterTest, renderAll } from "./phases.js";
 import { refreshScreen, setBanner, setPhase, updateConnectionUi } from "./screens.js";
 import { mergeState } from "./state.js";
-import { checkSessionOverRest, closed, finish, sessionOver, wrongUser } from "./submit.js";
+import { checkSessionOverRest, closed, finish, resultsReleased, sessionOver, wrongUser } from "./submit.js";
 
 const MAX_IN_FLIGHT = 100;
 const SOCKET_TIMINGS = { heartbeatMs: 10000, silenceLimitMs: 25000, backoffBaseMs: 500, backoffCapMs: 10000 };
@@ -139,6 +139,9 @@ function handleMessage(message) {
       page.sessionStatus = "COMPLETED";
       if (page.phase === "finished") sessionOver();
       else finish({ reason: message.reason === "TIME_UP" ? "time" : "teacher", lost: outbox.workSize });
+      break;
+    case "results_released":
+      resultsReleased();
       break;
     case "session_cancelled":
       closed("Your teacher cancelled this session.");

@@ -54,7 +54,6 @@ export async function finish({ attempt = null, reason = "ended", lost = 0 }) {
   page.pauseAnnounced = false;
   page.holdForSync = false;
   // While the session runs the socket stays open: the teacher may still reopen the attempt or send a message.
-  if (!RUNNING_STATUSES.has(page.sessionStatus)) socket.stop();
   countdown.stop();
   lockInputs();
   for (const timer of page.textTimers.values()) clearTimeout(timer);
@@ -72,8 +71,8 @@ export async function finish({ attempt = null, reason = "ended", lost = 0 }) {
   setPhase("finished");
   setBanner("", "");
   announce(title);
-  const body = attempt && attempt.score != null ? attempt : await fetchAttempt();
-  showResult(body);
+  showResult(attempt && attempt.score != null ? attempt : await fetchAttempt());
+  if (!RUNNING_STATUSES.has(page.sessionStatus)) sessionOver();
 }
 
 /** Changes made on this device that never reached the server: say how many could not count. */
@@ -86,15 +85,45 @@ export function showLost(lost) {
   note.hidden = false;
 }
 
-function showResult(attempt) {
-  if (!attempt || attempt.score == null) return;
+/** The score and band once the teacher's choice of release shows them (until then, that they will come), and
+ * each answer with its mark and the keys when the teacher allows a review. */
+export function showResult(attempt) {
+  if (!attempt) return;
+  page.resultHeld = attempt.score == null && attempt.status === "SUBMITTED";
+  $("#finished-held").hidden = !page.resultHeld;
+  if (attempt.score == null) return;
   $("#finished-score").textContent = attempt.score;
   $("#finished-band").textContent = formatBand(attempt.band);
   $("#finished-result").hidden = false;
+  showReview(attempt.answers || []);
 }
 
-/** The session is over: nothing more can come, the socket closes for good. */
+function showReview(answers) {
+  const reviewed = answers.filter((item) => "correct" in item);
+  if (!reviewed.length) return;
+  const numbers = config.question_numbers || {};
+  const rows = reviewed.map((item) => {
+    const row = document.createElement("li");
+    row.className = item.correct ? "review-right" : "review-wrong";
+    row.value = numbers[item.question_id] || 0;
+    const given = item.answer.trim() ? `“${item.answer}”` : "no answer";
+    const keys = item.accepted_answers.join(" / ");
+    row.textContent = `${given} — ${item.correct ? "correct" : `incorrect; accepted: ${keys}`}`;
+    return row;
+  });
+  $("#finished-review-list").replaceChildren(...rows);
+  $("#finished-review").hidden = false;
+}
+
+/** The teacher released the results: show them (the socket's last message). */
+export async function resultsReleased() {
+  showResult(await fetchAttempt());
+  if (page.sessionStatus === "COMPLETED") sessionOver();
+}
+
+/** The session is over: nothing more can come, the socket closes for good (once a held result has come too). */
 export function sessionOver() {
+  if (page.resultHeld) return;
   socket.stop();
   updateConnectionUi();
 }

@@ -16,7 +16,7 @@ import { restorePositionOnce } from "./navigator.js";
 import { bindTestUi, countdown, enterTest, renderAll } from "./phases.js";
 import { setPhase, showScreen, updateConnectionUi } from "./screens.js";
 import { mergeState } from "./state.js";
-import { showLost } from "./submit.js";
+import { showLost, showResult } from "./submit.js";
 
 function start() {
   const attempt = config.attempt;
@@ -34,6 +34,7 @@ function start() {
     showLost(outbox.workSize);
     outbox.clear();
     showScreen("finished");
+    showResult(attempt);
     updateConnectionUi();
     if (RUNNING_STATUSES.has(config.status)) socket.start(); // the teacher may still reopen it, or write
     return;
