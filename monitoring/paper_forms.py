@@ -100,6 +100,7 @@ class RowFormSet(forms.BaseFormSet):
 
 class PassageFormSet(RowFormSet):
     noun = "Passage"
+    default_error_messages = {"too_many_forms": "A paper has at most %(num)d passages."}
 
     def clean(self):
         if not self.forms:
@@ -108,13 +109,20 @@ class PassageFormSet(RowFormSet):
 
 class QuestionFormSet(RowFormSet):
     noun = "Question"
+    default_error_messages = {"too_many_forms": "A passage has at most %(num)d questions."}
 
 
+# `absolute_max` as low as `max_num`: a posted count beyond it builds no forms, it is only refused.
 PassageForms = forms.formset_factory(
-    PassageForm, formset=PassageFormSet, extra=0, max_num=MAX_PASSAGES, validate_max=True
+    PassageForm, formset=PassageFormSet, extra=0, max_num=MAX_PASSAGES, absolute_max=MAX_PASSAGES, validate_max=True
 )
 QuestionForms = forms.formset_factory(
-    QuestionForm, formset=QuestionFormSet, extra=0, max_num=MAX_QUESTIONS_PER_PASSAGE, validate_max=True
+    QuestionForm,
+    formset=QuestionFormSet,
+    extra=0,
+    max_num=MAX_QUESTIONS_PER_PASSAGE,
+    absolute_max=MAX_QUESTIONS_PER_PASSAGE,
+    validate_max=True,
 )
 
 PASSAGES_PREFIX = "passage"
@@ -202,9 +210,8 @@ class PaperEditor:
     @property
     def errors(self) -> list[str]:
         """Every message on the page, in its order (the summary at the top)."""
-        found = [*self.paper.non_field_errors(), *self.passages.non_form_errors()]
-        for name, messages in self.paper.errors.items():
-            found += [f"{self.paper[name].label}: {m}" for m in messages] if name != "__all__" else []
+        found = [f"{self.paper[name].label}: {m}" for name, messages in self.paper.errors.items() for m in messages]
+        found += self.passages.non_form_errors()
         for passage_form in self.passages.forms:
             found += [m for messages in passage_form.errors.values() for m in messages]
             found += passage_form.questions.non_form_errors()

@@ -176,7 +176,7 @@ def test_a_paper_without_passages_is_refused(teacher):
     paper = {**wool_paper(), "passages": [], "title": ""}
     response = client_for(teacher).post(reverse("teacher-paper-new"), editor_post(paper))
     assert response.status_code == 400
-    assert response.context["editor"].errors == ["Add at least one passage.", "Title: This field is required."]
+    assert response.context["editor"].errors == ["Title: This field is required.", "Add at least one passage."]
     assert not Test.objects.exists()
 
 
@@ -254,6 +254,14 @@ def test_an_admin_may_open_every_paper(admin_user, paper):
     client = client_for(admin_user)
     assert paper.title in client.get(reverse("teacher-papers")).content.decode()
     assert client.get(reverse("teacher-paper-edit", args=[paper.paper_id])).status_code == 200
+
+
+def test_a_paper_of_too_many_passages_is_refused_without_building_them(teacher):
+    data = {**editor_post(wool_paper()), "passage-TOTAL_FORMS": 100000}
+    response = client_for(teacher).post(reverse("teacher-paper-new"), data)
+    assert response.status_code == 400
+    assert "A paper has at most 10 passages." in response.context["editor"].errors
+    assert not Test.objects.exists()
 
 
 def test_students_are_refused_and_visitors_sent_to_log_in(students, paper):
