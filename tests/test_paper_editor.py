@@ -211,6 +211,9 @@ def test_editing_a_paper_a_session_ran_on_makes_the_next_version(teacher, sessio
     assert (latest.version, latest.title, latest.questions.count()) == (2, "Wool and trade", 5)
     session.refresh_from_db()
     assert session.test.version == 1 and session.test.questions.count() == 4
+    listed = client.get(reverse("teacher-papers")).context["papers"]
+    assert [(p.paper_id, p.version) for p in listed] == [(session.test.paper_id, 2)]
+    assert "Saving makes version" not in client.get(url).content.decode()  # no one has taken version 2 yet
 
 
 def test_the_preview_shows_the_paper_as_a_student_sees_it_without_keys(teacher):

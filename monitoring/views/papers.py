@@ -25,14 +25,18 @@ def _owned_paper(user, paper_id) -> Test:
     return test
 
 
+def _saving_makes_new_version(test: Test) -> bool:
+    """Whether students have taken this version (a started session or an attempt uses it): test_edit then writes
+    the next version instead (the rule of exams.services.version_for_edit)."""
+    return test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()
+
+
 def _render_editor(request, editor: PaperEditor, *, test: Test | None = None, status: int = 200):
     context = {
         "editor": editor,
         "blank_passage": PaperEditor.blank_passage(),
         "test": test,
-        # What makes test_edit write a new version instead (exams.services.version_for_edit).
-        "version_in_use": test is not None
-        and (test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()),
+        "makes_new_version": test is not None and _saving_makes_new_version(test),
     }
     return render(request, "teacher/paper_edit.html", context, status=status)
 
