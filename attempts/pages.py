@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from accounts.pages import staff_home_url
 from attempts.models import Attempt, AttemptStatus
@@ -58,9 +59,17 @@ def page_config(*, session, user, passages, attempt) -> dict:
     }
 
 
+def _test_running(row) -> bool:
+    attempt = row["attempt"]
+    return row["session"].is_running and attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS
+
+
+# Never from the browser's cache: Back from the test page must show the test running, not the page as it was.
+@never_cache
 @login_required
 def my_sessions(request):
-    """Upcoming, open and finished sessions of the student, straight from the database."""
+    """Upcoming, open and finished sessions of the student, straight from the database; a test of theirs that is
+    running is named first, with the way back to it. The page reloads its lists when the home socket says so."""
     if not request.user.is_student:
         return redirect(staff_home_url())
     sessions = list(sessions_visible_to(request.user).order_by("scheduled_at", "id"))
@@ -70,6 +79,7 @@ def my_sessions(request):
         request,
         "student/my_sessions.html",
         {
+            "running_row": next((r for r in rows if _test_running(r)), None),
             "open_rows": [r for r in rows if r["session"].status in SessionStatus.OPEN],
             "upcoming_rows": [r for r in rows if r["session"].status == SessionStatus.SCHEDULED],
             "finished_rows": [r for r in reversed(rows) if r["session"].status in SessionStatus.FINISHED],

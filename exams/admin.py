@@ -4,13 +4,23 @@ as the API's (the model's `clean()` runs them for every form here)."""
 
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.contrib.messages.storage import default_storage
+from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect, QueryDict
 from django.utils.text import Truncator
 
 from exams.models import Passage, Question, Test
-from exams.selectors import paper_is_owned_by, papers_owned_by, passages_owned_by, questions_owned_by
+from exams.selectors import (
+    paper_in_use,
+    paper_is_owned_by,
+    papers_owned_by,
+    passages_owned_by,
+    questions_owned_by,
+)
+from exams.services import EditableVersion, version_for_edit
 from exams.validation import numbering_problem
 
 
@@ -121,6 +131,25 @@ class QuestionInline(OwnedPaperInline, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def _posted_for(edit: EditableVersion, posted: QueryDict, *, edited: Test) -> QueryDict:
+    """The change form's data with each row of the version edited named by its copy in the new version."""
+    moved = posted.copy()
+    for key, values in posted.lists():
+        if key.startswith("passages-") and key.endswith("-id"):
+            moved.setlist(key, [str(edit.passage_id(_as_id(v))) for v in values])
+        elif key.startswith("questions-") and key.endswith("-id"):
+            moved.setlist(key, [str(edit.question_id(_as_id(v))) for v in values])
+        elif key.startswith("questions-") and key.endswith("-passage"):
+            moved.setlist(key, [str(edit.passage_id(_as_id(v))) for v in values])
+        elif key.endswith("-test") and values == [str(edited.pk)]:
+            moved.setlist(key, [str(edit.test.pk)])
+    return moved
+
+
+def _as_id(value: str):
+    return int(value) if value.isdigit() else value
+
+
 @admin.register(Test)
 class TestAdmin(admin.ModelAdmin):
     list_display = ("title", "module", "time_limit_minutes", "passage_count", "question_total", "session_count",
@@ -135,6 +164,7 @@ class TestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return (
             papers_owned_by(request.user)
+            .latest_versions()
             .select_related("created_by")
             .annotate(
                 n_passages=Count("passages", distinct=True),
@@ -168,6 +198,23 @@ class TestAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A change to a version a started session uses goes to the paper's next version instead (the form is
+        checked against the version shown first, so its errors name the rows the teacher sees)."""
+        test = self.get_object(request, unquote(object_id)) if object_id else None
+        if request.method != "POST" or test is None or not paper_in_use(test):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic():
+            checked = super().changeform_view(request, object_id, form_url, extra_context)
+            transaction.set_rollback(True)
+        if not isinstance(checked, HttpResponseRedirect):
+            return checked
+        request._messages = default_storage(request)  # the check's "changed successfully" is not the last word
+        with transaction.atomic():
+            edit = version_for_edit(test)
+            request.POST = _posted_for(edit, request.POST, edited=test)
+            return super().changeform_view(request, str(edit.test.pk), form_url, extra_context)
 
 
 @admin.register(Passage)

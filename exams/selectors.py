@@ -32,6 +32,11 @@ def questions_owned_by(user):
     return Question.objects.filter(test__in=papers_owned_by(user))
 
 
+def paper_in_use(test: Test) -> bool:
+    """Whether a started session or an attempt uses this version of a paper: then it never changes again."""
+    return test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()
+
+
 @dataclass(frozen=True)
 class PaperShape:
     """What a student event is checked against: the ids of the questions a session covers, their indexes (number

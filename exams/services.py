@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
-from exams.selectors import paper_is_owned_by
+from exams.selectors import paper_in_use, paper_is_owned_by
 from exams.validation import (
     numbering_problem,
     validate_answers,
@@ -164,18 +164,13 @@ class EditableVersion:
         return self.question_ids.get(old_id, old_id)
 
 
-def _in_use(test: Test) -> bool:
-    """Whether a started session or an attempt uses this version: then it never changes again."""
-    return test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()
-
-
 @transaction.atomic
 def version_for_edit(test: Test) -> EditableVersion:
     """Where an edit of `test`'s paper goes: its latest version, or, when a started session uses that, a copy of it
     as the next version (new ids for every passage and question), which the sessions not started yet follow from
     now on (a session keeps the passages it covers by their order)."""
     latest = Test.objects.select_for_update().of_paper(test.paper_id).get(is_latest=True)
-    if not _in_use(latest):
+    if not paper_in_use(latest):
         return EditableVersion(latest)
     Test.objects.filter(pk=latest.pk).update(is_latest=False)
     copy = Test.objects.create(

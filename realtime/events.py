@@ -59,6 +59,12 @@ def user_group(user_id) -> str:
     return f"user.{user_id}"
 
 
+def home_group(user_id) -> str:
+    """One student's home pages ("My sessions"): told when one of their sessions changes. Apart from
+    `user_group`, so that a student's sockets to a session never hear of their other sessions."""
+    return f"user.{user_id}.home"
+
+
 # The channel-layer handler every consumer implements for "re-check your access" notices.
 ACCESS_CHANGED_TYPE = "access.changed"
 # The channel-layer handler a student's consumer implements for "send your student a fresh state sync".
@@ -136,3 +142,15 @@ def resync_on_commit(session_id, student_ids=None) -> None:
     )
     for group in groups:
         transaction.on_commit(lambda group=group: _send(group, {"type": STATE_RESYNC_TYPE}))
+
+
+def notify_participants_on_commit(session_id, student_ids, message_type: str, /, **fields) -> None:
+    """Once the transaction commits, tell these students' home pages that their session changed."""
+    event = {"type": HANDLER_TYPE, "message": server_message(message_type, session_id, **fields)}
+    groups = [home_group(student_id) for student_id in set(student_ids)]
+
+    def send_to_each():
+        for group in groups:
+            _send(group, event)
+
+    transaction.on_commit(send_to_each)

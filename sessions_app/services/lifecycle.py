@@ -16,7 +16,12 @@ from classes.models import Class
 from exams.models import TIME_LIMIT_MINUTES, Test
 from ielts_site.clock import grace_period, iso, now
 from ielts_site.errors import Conflict, InvalidInput, NotFound
-from realtime.events import publish_on_commit, publish_to_students_on_commit, resync_on_commit
+from realtime.events import (
+    notify_participants_on_commit,
+    publish_on_commit,
+    publish_to_students_on_commit,
+    resync_on_commit,
+)
 from sessions_app.models import (
     ConnectionStatus,
     Participant,
@@ -165,7 +170,10 @@ def _transition(session: Session | int, to: str, *, by_action: str, by: User | N
 
 
 def _publish_status(session: Session) -> None:
+    """Every transition ends here: the session's connections and its students' home pages hear the new status."""
     publish_on_commit(session.pk, "session_status_changed", status=session.status)
+    participant_ids = session.participants.values_list("student_id", flat=True)
+    notify_participants_on_commit(session.pk, participant_ids, "session_status_changed", status=session.status)
 
 
 def _move(session: Session | int, to: str, *, by_action: str, by: User | None, announce: str) -> Session:
@@ -230,9 +238,9 @@ def _announce_completion(session: Session, *, reason: str) -> None:
 def _release_results(session: Session, *, at) -> None:
     session.results_released_at = at
     session.save(update_fields=["results_released_at", "updated_at"])
-    publish_to_students_on_commit(
-        session.pk, list(session.participants.values_list("student_id", flat=True)), "results_released"
-    )
+    student_ids = list(session.participants.values_list("student_id", flat=True))
+    publish_to_students_on_commit(session.pk, student_ids, "results_released")
+    notify_participants_on_commit(session.pk, student_ids, "results_released")
 
 
 @transaction.atomic

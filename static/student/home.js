@@ -1,0 +1,89 @@
+// "My sessions" keeps itself current: the home socket says when one of the student's sessions changed, and the
+// page reloads its lists from the server (which also renders the "Your test is running" banner). Every
+// (re)connect and every return through the back/forward cache reloads them too, so nothing missed stays missed.
+
+import { LiveSocket, socketUrl } from "../common/socket.js";
+
+// What the server sends the home page about a session (the contract's names); anything else is ignored.
+const SESSION_NEWS = new Set([
+  "waiting_room_opened",
+  "session_started",
+  "session_completed",
+  "session_cancelled",
+  "session_status_changed",
+  "results_released",
+]);
+
+const lists = document.getElementById("home-lists");
+const announcer = document.getElementById("home-announcer");
+let renderedHtml = lists.innerHTML; // as the server wrote it, before the times were made local
+let reloading = null;
+let reloadAgain = false;
+
+/** Show <time> elements in the student's local time (the server writes UTC), as on the teacher's pages. */
+function localizeTimes(root) {
+  for (const time of root.querySelectorAll("time[datetime]")) {
+    const date = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(date.getTime())) continue;
+    time.title = time.textContent.trim();
+    time.textContent = date.toLocaleString(undefined, {
+      weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+  }
+}
+
+async function fetchLists() {
+  const response = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok || response.redirected) return null; // logged out meanwhile: the next load shows the login
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  return page.getElementById("home-lists")?.innerHTML ?? null;
+}
+
+/** Reload the lists; news arriving while a reload is on its way gets one more reload after it. */
+async function reloadLists() {
+  if (reloading) {
+    reloadAgain = true;
+    return;
+  }
+  reloading = (async () => {
+    do {
+      reloadAgain = false;
+      let html = null;
+      try {
+        html = await fetchLists();
+      } catch {
+        return; // offline: the socket's reconnect reloads them
+      }
+      if (html !== null && html !== renderedHtml) {
+        renderedHtml = html;
+        lists.innerHTML = html;
+        localizeTimes(lists);
+        announcer.textContent = "Your sessions were updated.";
+      }
+    } while (reloadAgain);
+  })();
+  try {
+    await reloading;
+  } finally {
+    reloading = null;
+  }
+}
+
+const socket = new LiveSocket(
+  socketUrl(lists.dataset.socketPath),
+  {
+    onOpen: () => reloadLists(),
+    onMessage: (message) => {
+      if (message.type === "error" && message.code === "forbidden") socket.stop();
+      else if (SESSION_NEWS.has(message.type)) reloadLists();
+    },
+  },
+  { heartbeatMs: 25000, silenceLimitMs: 60000 },
+);
+
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) reloadLists();
+});
+
+localizeTimes(lists);
+socket.start();
