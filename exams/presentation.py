@@ -64,16 +64,23 @@ def question_view(question: dict) -> dict:
 
 
 def student_paper(test, passage_orders=None) -> list[dict]:
-    """Passages in order (those of `passage_orders` only, when given), each with its questions grouped into blocks
-    of one type ("Questions 1–3")."""
-    questions = [
-        question_view(q) for q in test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")
-    ]
-    paper_passages = test.passages.order_by("order", "id")
+    """The paper's passages in order (those of `passage_orders` only, when given), each with its questions grouped
+    into blocks of one type ("Questions 1–3")."""
+    passages = test.passages.order_by("order", "id")
     if passage_orders:
-        paper_passages = paper_passages.filter(order__in=passage_orders)
-    passages = []
-    for index, passage in enumerate(paper_passages.values(*STUDENT_PASSAGE_FIELDS)):
+        passages = passages.filter(order__in=passage_orders)
+    return paper_view(
+        list(passages.values(*STUDENT_PASSAGE_FIELDS)),
+        list(test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")),
+    )
+
+
+def paper_view(passages: list[dict], questions: list[dict]) -> list[dict]:
+    """The test screen's view of passages (in order) and their questions (by number, each naming its
+    `passage_id`), stored or not: the paper editor's preview shows a paper before it is saved."""
+    questions = [question_view(q) for q in questions]
+    views = []
+    for index, passage in enumerate(passages):
         own = [q for q in questions if q["passage_id"] == passage["id"]]
         for q in own:
             q["passage_index"] = index
@@ -89,7 +96,7 @@ def student_paper(test, passage_orders=None) -> list[dict]:
                     "questions": block,
                 }
             )
-        passages.append(
+        views.append(
             {
                 **passage,
                 "index": index,
@@ -99,4 +106,4 @@ def student_paper(test, passage_orders=None) -> list[dict]:
                 "last_number": own[-1]["number"] if own else None,
             }
         )
-    return passages
+    return views

@@ -1,12 +1,13 @@
 """The teacher's pages: dashboard, class (its forms post to the same URL), live monitor, results (and CSV),
 an attempt's timeline (and the review of one of its violations)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from monitoring.views import class_page, dashboard, live, results, timeline
 
 urlpatterns = [
     path("teacher/", dashboard.dashboard, name="teacher-dashboard"),
+    path("teacher/papers/", include("monitoring.paper_urls")),
     path("teacher/classes/<int:class_id>/", class_page.class_page, name="teacher-class"),
     path("teacher/sessions/<int:session_id>/live/", live.live, name="teacher-live"),
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),
