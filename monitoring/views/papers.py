@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from exams.models import Test
 from exams.presentation import STUDENT_QUESTION_FIELDS, paper_view
-from exams.selectors import paper_is_owned_by, papers_owned_by
+from exams.selectors import paper_in_use, paper_is_owned_by, papers_owned_by
 from exams.services import test_create, test_edit
 from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required
@@ -25,18 +25,12 @@ def _owned_paper(user, paper_id) -> Test:
     return test
 
 
-def _saving_makes_new_version(test: Test) -> bool:
-    """Whether students have taken this version (a started session or an attempt uses it): test_edit then writes
-    the next version instead (the rule of exams.services.version_for_edit)."""
-    return test.sessions.filter(started_at__isnull=False).exists() or test.attempts.exists()
-
-
 def _render_editor(request, editor: PaperEditor, *, test: Test | None = None, status: int = 200):
     context = {
         "editor": editor,
         "blank_passage": PaperEditor.blank_passage(),
         "test": test,
-        "makes_new_version": test is not None and _saving_makes_new_version(test),
+        "makes_new_version": test is not None and paper_in_use(test),
     }
     return render(request, "teacher/paper_edit.html", context, status=status)
 
