@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 
 from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Verdict, Violation
 from exams.marking import is_correct
-from exams.models import Question, Test
+from exams.models import Test
 from ielts_site.clock import now
 from sessions_app.models import ConnectionStatus, Participant, Session, SessionStatus, TeacherMessage
 
@@ -98,7 +98,7 @@ def session_stats(session: Session) -> dict:
     """
     participants = list(Participant.objects.filter(session=session).select_related("student"))
     attempts = {attempt.student_id: attempt for attempt in Attempt.objects.filter(session=session)}
-    questions = list(Question.objects.filter(test_id=session.test_id).order_by("number"))
+    questions = list(session.paper_questions())
     violations = _violation_counts(session)
     highlights = _counts_by_attempt(Highlight, session)
     given: dict[int, dict[int, str]] = {}
