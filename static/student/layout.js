@@ -49,5 +49,8 @@ export function bindLayout() {
     setQuestionGridOpen(false);
     $("#nav-summary").focus();
   });
+  document.addEventListener("pointerdown", (event) => {
+    if (questionGridOpen() && !event.target.closest(".navigator")) setQuestionGridOpen(false);
+  });
   narrowScreen.addEventListener("change", () => setQuestionGridOpen(false));
 }

@@ -27,6 +27,7 @@ export function renderNavigator() {
 
 /** The folded navigator's bar: where the student is and how much is answered. */
 function renderSummary() {
+  if (!$("#nav-summary")) return; // no paper on the page yet
   const current = questionById(page.current.questionId);
   const answered = questions().filter((q) => isAnswered(q.id)).length;
   $("#nav-summary-current").textContent = current ? `Question ${current.number}` : "";

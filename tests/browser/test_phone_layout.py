@@ -197,6 +197,9 @@ def test_on_a_phone_one_pane_at_a_time_and_the_current_answer_always_in_view(in_
         assert size["height"] >= MIN_TARGET_PX and size["width"] >= MIN_TARGET_PX, (selector, size)
     page.keyboard.press("Escape")
     expect(page.locator("#nav-summary")).to_have_attribute("aria-expanded", "false")
+    page.locator("#nav-summary").tap()
+    page.locator(".part-tabs").tap()  # a tap outside the grid folds it too
+    expect(page.locator("#nav-summary")).to_have_attribute("aria-expanded", "false")
 
     # The headings: one list above questions 14–18, each question a row of numerals.
     page.locator(f"#question-{q[14].pk}").get_by_role("radio", name=re.compile(r"^iii\b")).tap()
