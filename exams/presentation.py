@@ -2,6 +2,7 @@
 test screen's presentation of them (question blocks, their instructions, the choices, the word limit's wording).
 The student serializer and the test page both read the fields from here."""
 
+import re
 from itertools import groupby
 
 from exams.choices import QuestionType
@@ -33,6 +34,8 @@ INSTRUCTIONS = {
     QuestionType.SENTENCE_COMPLETION: "Complete the sentences with words from the passage.",
     QuestionType.SHORT_ANSWER: "Answer the questions with words from the passage.",
 }
+HEADINGS_INSTRUCTIONS = "Choose the correct heading for each paragraph from the list of headings."
+ROMAN_NUMERAL = re.compile(r"^[ivxlc]+$")
 
 
 def word_limit_text(word_limit: int | None) -> str:
@@ -63,6 +66,30 @@ def question_view(question: dict) -> dict:
     return {**question, "choices": choices, "word_limit_text": word_limit_text(question["word_limit"])}
 
 
+def block_view(questions: list[dict]) -> dict:
+    """One block of questions ("Questions 14–18"). A run of matching questions on one list (headings, paragraph
+    letters) shows that list once, above the run, as the real paper does; each question then only picks from it."""
+    qtype, choices = questions[0]["type"], questions[0]["choices"]
+    headings = qtype == QuestionType.MATCHING and all(ROMAN_NUMERAL.match(c["value"]) for c in choices)
+    shared = qtype == QuestionType.MATCHING and len(questions) > 1
+    return {
+        "type": qtype,
+        "first": questions[0]["number"],
+        "last": questions[-1]["number"],
+        "instructions": HEADINGS_INSTRUCTIONS if headings else INSTRUCTIONS.get(qtype, ""),
+        "shared_choices": choices if shared else [],
+        "shared_choices_title": ("List of headings" if headings else "List of options") if shared else "",
+        "questions": questions,
+    }
+
+
+def block_key(question: dict):
+    """Questions of one type go in one block; matching questions only while they share their list."""
+    if question["type"] == QuestionType.MATCHING:
+        return (question["type"], tuple(question["options"]))
+    return (question["type"],)
+
+
 def student_paper(test, passage_orders=None) -> list[dict]:
     """The paper's passages in order (those of `passage_orders` only, when given), each with its questions grouped
     into blocks of one type ("Questions 1–3")."""
@@ -84,18 +111,7 @@ def paper_view(passages: list[dict], questions: list[dict]) -> list[dict]:
         own = [q for q in questions if q["passage_id"] == passage["id"]]
         for q in own:
             q["passage_index"] = index
-        blocks = []
-        for qtype, block in groupby(own, key=lambda q: q["type"]):
-            block = list(block)
-            blocks.append(
-                {
-                    "type": qtype,
-                    "first": block[0]["number"],
-                    "last": block[-1]["number"],
-                    "instructions": INSTRUCTIONS.get(qtype, ""),
-                    "questions": block,
-                }
-            )
+        blocks = [block_view(list(block)) for _, block in groupby(own, key=block_key)]
         views.append(
             {
                 **passage,

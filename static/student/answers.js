@@ -1,9 +1,10 @@
-// The student's work on the paper: answers (text answers committed after a pause, or on leaving the box),
-// flags for review and highlights in the passages. Each change shows at once and is queued for the server.
+// The student's work on the paper: answers (text answers committed after a pause, or on leaving the box) and
+// flags for review; and how the page draws them and the highlights (which highlighting.js makes and removes).
+// Each change shows at once and is queued for the server.
 
-import { queue, flush, outbox } from "./connection.js";
+import { queue } from "./connection.js";
 import { $, $$, acceptingInput, page, passageById, questionById, questionEl, questions } from "./context.js";
-import { renderPassage, selectionOffsets, utf16ToCodePoints } from "./highlights.js";
+import { renderPassage } from "./highlights.js";
 import { renderNavigator, setCurrent } from "./navigator.js";
 import { announce } from "./screens.js";
 
@@ -74,48 +75,6 @@ function toggleFlag(id) {
   const q = questionById(id);
   queue("question_flagged", { question_id: q ? q.id : id, flagged });
   announce(`Question ${q ? q.number : ""} ${flagged ? "flagged for review" : "no longer flagged"}.`);
-}
-
-function highlightSelection(passageEl) {
-  if (!acceptingInput() || !passageEl) return false;
-  const selection = window.getSelection();
-  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return false;
-  const passage = passageById(passageEl.dataset.passageId);
-  const offsets = selectionOffsets(passageEl, selection.getRangeAt(0));
-  if (!passage || !offsets) return false;
-  const text = passage.text;
-  const data = {
-    passage_id: passage.id,
-    text: text.slice(offsets.start, offsets.end),
-    position_start: utf16ToCodePoints(text, offsets.start),
-    position_end: utf16ToCodePoints(text, offsets.end),
-  };
-  const entry = outbox.add("text_highlighted", data);
-  page.state.highlights.push({
-    key: `e:${entry.event_id}`,
-    id: null,
-    eventId: entry.event_id,
-    passageId: String(passage.id),
-    text: data.text,
-    start: data.position_start,
-    end: data.position_end,
-    pending: true,
-  });
-  selection.removeAllRanges();
-  renderHighlights(passage.id);
-  flush();
-  return true;
-}
-
-function removeHighlight(key) {
-  if (!acceptingInput()) return;
-  const highlight = page.state.highlights.find((h) => h.key === key);
-  if (!highlight) return;
-  page.state.highlights = page.state.highlights.filter((h) => h !== highlight);
-  renderHighlights(highlight.passageId);
-  if (highlight.id != null) queue("highlight_removed", { highlight_id: highlight.id });
-  else queue("highlight_removed", { ref: highlight.eventId });
-  announce("Highlight removed.");
 }
 
 // ------------------------------------------------------------------ rendering
@@ -193,34 +152,5 @@ export function bindAnswerSheet() {
   sheet.addEventListener("click", (event) => {
     const flag = event.target.closest(".flag-button");
     if (flag) toggleFlag(flag.dataset.questionId);
-    const mark = event.target.closest(".passage-text mark");
-    if (mark && !page.justHighlighted) removeHighlight(mark.dataset.key);
-  });
-  sheet.addEventListener("keydown", (event) => {
-    const mark = event.target.closest && event.target.closest(".passage-text mark");
-    if (mark && ["Enter", " ", "Delete", "Backspace"].includes(event.key)) {
-      event.preventDefault();
-      removeHighlight(mark.dataset.key);
-    }
-  });
-  for (const button of $$(".hl-button")) {
-    button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
-    button.addEventListener("click", () => {
-      if (!highlightSelection(document.getElementById(`passage-text-${button.dataset.passageId}`))) {
-        announce("Select some words in the passage first.");
-      }
-    });
-  }
-  document.addEventListener("mouseup", () => {
-    const el = $(".part:not([hidden]) .passage-text");
-    const selection = window.getSelection();
-    if (!el || !selection || selection.isCollapsed || selection.rangeCount === 0) return;
-    if (!selection.getRangeAt(0).intersectsNode(el)) return;
-    if (highlightSelection(el)) {
-      page.justHighlighted = true;
-      setTimeout(() => {
-        page.justHighlighted = false;
-      }, 0);
-    }
   });
 }

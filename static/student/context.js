@@ -24,6 +24,7 @@ export const page = {
   committed: new Map(), // question id → the answer last queued or known to the server
   textTimers: new Map(),
   current: { passageIndex: 0, questionId: null },
+  pane: "passage", // on a narrow screen, the one pane shown: passage | questions
   lastPosition: null,
   justHighlighted: false,
   refusedAsLate: 0, // changes the server refused because the test had ended

@@ -1,5 +1,5 @@
 // Highlights in a passage: offsets from a selection, and <mark>s drawn over the exact passage text.
-// The passage element holds only the passage's text (split into text nodes and <mark>s), so its
+// The passage element holds only the passage's text (split into text nodes, <mark>s and paragraph letters), so its
 // textContent always equals the text and offsets are counted over its text nodes. The server counts
 // code points (Python), the DOM counts UTF-16 units: convert at the edges.
 
@@ -38,35 +38,58 @@ export function selectionOffsets(el, range) {
   return start < end ? { start, end } : null;
 }
 
-/** Redraw the passage: its text, with a <mark> over every highlighted stretch (the latest highlight on top). */
+// A paragraph that may open with its letter ("A Few objects…"); the letters of a passage run A, B, C…
+const PARAGRAPH_START = /(^|\n)([A-Z])([ \t]+)(?=\S)/g;
+
+/** The paragraph letters a passage shows, each with the space after it: [{start, end}] in UTF-16 units. */
+export function paragraphLetters(text) {
+  const letters = [];
+  for (const match of text.matchAll(PARAGRAPH_START)) {
+    if (match[2] !== String.fromCharCode(65 + letters.length)) continue; // "I think…" is no paragraph I
+    const start = match.index + match[1].length;
+    letters.push({ start, end: match.index + match[0].length });
+  }
+  return letters.length >= 2 ? letters : []; // one "A bottle…" does not make a lettered passage
+}
+
+/**
+ * Redraw the passage: its text, with a <mark> over every highlighted stretch (the latest highlight on top) and
+ * each paragraph letter in a <span> of its own.
+ */
 export function renderPassage(el, text, highlights) {
   const spans = highlights
     .map((h) => ({ ...h, s: codePointsToUtf16(text, h.start), e: codePointsToUtf16(text, h.end) }))
     .filter((h) => h.s < h.e && h.e <= text.length);
+  const letters = paragraphLetters(text);
   const points = new Set([0, text.length]);
-  for (const h of spans) {
-    points.add(h.s);
-    points.add(h.e);
-  }
+  for (const { s, e } of spans) points.add(s).add(e);
+  for (const { start, end } of letters) points.add(start).add(end);
   const sorted = [...points].sort((a, b) => a - b);
   const fragment = document.createDocumentFragment();
   for (let i = 0; i < sorted.length - 1; i += 1) {
     const [a, b] = [sorted[i], sorted[i + 1]];
-    const segment = text.slice(a, b);
+    let segment = document.createTextNode(text.slice(a, b));
+    if (letters.some((l) => l.start <= a && l.end >= b)) {
+      const letter = document.createElement("span");
+      letter.className = "para-letter";
+      letter.append(segment);
+      segment = letter;
+    }
     const covering = spans.filter((h) => h.s <= a && h.e >= b);
     if (!covering.length) {
-      fragment.append(document.createTextNode(segment));
+      fragment.append(segment);
       continue;
     }
     const top = covering[covering.length - 1];
     const mark = document.createElement("mark");
-    mark.textContent = segment;
+    mark.append(segment);
     mark.dataset.key = top.key;
     mark.tabIndex = 0;
     mark.setAttribute("role", "button");
-    mark.title = "Highlighted. Click (or press Enter) to remove the highlight.";
+    mark.title = "Highlighted. Click or tap (or press Enter) to remove the highlight.";
     if (top.pending) mark.classList.add("pending");
     fragment.append(mark);
   }
   el.replaceChildren(fragment);
+  el.classList.toggle("lettered", letters.length > 0);
 }

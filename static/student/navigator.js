@@ -1,9 +1,10 @@
-// Moving around the paper: the part tabs, the question navigator (answered, flagged, current), previous
-// and next, and the position sent to the teacher's board.
+// Moving around the paper: the part tabs, the question navigator (answered, flagged, current; folded into a bar
+// on a narrow screen), previous and next, and the position sent to the teacher's board.
 
 import { isAnswered } from "./answers.js";
 import { queue } from "./connection.js";
 import { $, $$, config, page, questionById, questionByNumber, questionEl, questions } from "./context.js";
+import { focusOpensKeyboard, revealQuestion, setQuestionGridOpen } from "./layout.js";
 
 export function renderNavigator() {
   for (const button of $$(".nav-q")) {
@@ -21,6 +22,16 @@ export function renderNavigator() {
       `Question ${button.dataset.number}, ${answered ? "answered" : "unanswered"}${flagged ? ", flagged for review" : ""}`,
     );
   }
+  renderSummary();
+}
+
+/** The folded navigator's bar: where the student is and how much is answered. */
+function renderSummary() {
+  if (!$("#nav-summary")) return; // no paper on the page yet
+  const current = questionById(page.current.questionId);
+  const answered = questions().filter((q) => isAnswered(q.id)).length;
+  $("#nav-summary-current").textContent = current ? `Question ${current.number}` : "";
+  $("#nav-summary-answered").textContent = `${answered} of ${questions().length} answered`;
 }
 
 export function showPassage(index, { send = false } = {}) {
@@ -82,13 +93,15 @@ export function restorePositionOnce() {
 function goToQuestion(id) {
   const q = questionById(id);
   if (!q) return;
+  setQuestionGridOpen(false);
   showPassage(q.passage_index);
   setCurrent(q.id, { send: true });
   const el = questionEl(q.id);
   if (!el) return;
-  el.scrollIntoView({ block: "nearest" });
+  revealQuestion(q.id);
   const target = $('input[type="radio"]:checked', el) || $("input", el);
-  if (target && !target.disabled) target.focus({ preventScroll: true });
+  if (!target || target.disabled) return;
+  (focusOpensKeyboard(target) ? el : target).focus({ preventScroll: true });
 }
 
 export function bindNavigator() {

@@ -5,6 +5,8 @@ import { formatRemaining } from "../common/format.js";
 import { bindAnswerSheet, commitTextInputs, renderAnswers, renderFlags, renderHighlights } from "./answers.js";
 import { flush, outbox, requestSync } from "./connection.js";
 import { $, config, page, paperMinutes, questions, TEST_PHASES } from "./context.js";
+import { bindHighlighting } from "./highlighting.js";
+import { bindLayout } from "./layout.js";
 import { bindNavigator, renderNavigator, setCurrent, showPassage } from "./navigator.js";
 import { announce, setPhase, showScreen, updateBanner, updateConnectionUi } from "./screens.js";
 import { bindSubmit, checkSessionOverRest } from "./submit.js";
@@ -128,8 +130,10 @@ export function bindTestUi() {
     const el = document.getElementById(`passage-text-${passage.id}`);
     if (el && el.textContent !== passage.text) el.textContent = passage.text; // offsets count over exactly this text
   }
+  bindLayout();
   bindNavigator();
   bindAnswerSheet();
+  bindHighlighting();
   bindSubmit();
 
   if (!page.current.questionId && questions().length) setCurrent(questions()[0].id, { send: false });
