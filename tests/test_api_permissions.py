@@ -91,6 +91,8 @@ ROWS = [
     ("test-detail-running", "running", "get", "/tests/{test}", _none, (401, 200, 404, 200, 200, 200)),
     ("test-patch", "scheduled", "patch", "/tests/{test}", lambda w: {"band_table": [[0, 1], [30, 7]]},
      (401, 403, 403, 200, 403, 200)),
+    # Admins only; a paper a session uses is never deleted (409).
+    ("test-delete", "scheduled", "delete", "/tests/{test}", _none, (401, 403, 403, 403, 403, 409)),
     ("classes-list", "scheduled", "get", "/classes", _none, (401, 403, 403, 200, 200, 200)),
     ("classes-create", "scheduled", "post", "/classes", lambda w: {"name": "New"}, (401, 403, 403, 201, 201, 201)),
     ("class-detail", "scheduled", "get", "/classes/{class}", _none, (401, 403, 403, 200, 404, 200)),
@@ -115,6 +117,9 @@ ROWS = [
     ("complete", "running", "post", "/sessions/{session}/complete", _none, (401, 403, 404, 200, 404, 200)),
     ("cancel", "scheduled", "post", "/sessions/{session}/cancel", _none, (401, 403, 404, 200, 404, 200)),
     ("session-delete", "scheduled", "delete", "/sessions/{session}", _none, (401, 403, 404, 403, 404, 204)),
+    # Releasing results waits for a MANUAL session's completion: the session's teachers and admins get 409 before.
+    ("release-results", "running", "post", "/sessions/{session}/release-results", _none,
+     (401, 403, 404, 409, 404, 409)),
     ("stats", "running", "get", "/sessions/{session}/stats", _none, (401, 403, 404, 200, 404, 200)),
     ("attempt-detail", "running", "get", "/attempts/{attempt}", _none, (401, 200, 404, 200, 404, 200)),
     ("attempt-answer", "running", "post", "/attempts/{attempt}/answers",
