@@ -30,6 +30,10 @@ class ViolationType(models.TextChoices):
     PASTE = "PASTE", "Paste"
 
 
+# The violations that are a departure from the test: they last until the student comes back.
+DEPARTURE_TYPES = frozenset({ViolationType.TAB_SWITCH, ViolationType.WINDOW_BLUR, ViolationType.FULLSCREEN_EXIT})
+
+
 class Verdict(models.TextChoices):
     CONFIRMED = "CONFIRMED", "Confirmed"
     DISMISSED = "DISMISSED", "Dismissed"
@@ -136,12 +140,38 @@ class Violation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # A departure's end: when the server heard the student was back, and how long the page measured them away
+    # (the page may tell late, from its outbox, so the two need not agree). Both null while the student is away,
+    # and for good when they did not come back before the end.
+    returned_at = models.DateTimeField(null=True, blank=True)
+    away_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "timestamp", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(returned_at__isnull=True, away_seconds__isnull=True)
+                | models.Q(returned_at__isnull=False, away_seconds__isnull=False, type__in=sorted(DEPARTURE_TYPES)),
+                name="violation_ends_whole_and_only_a_departure",
+            )
+        ]
 
     def __str__(self):
         return self.get_type_display()
+
+    @property
+    def is_away(self) -> bool:
+        """A departure the student has not come back from (yet)."""
+        return self.type in DEPARTURE_TYPES and self.returned_at is None
+
+    def end_departure(self, *, at, away_seconds: int | None = None) -> None:
+        """The student is back: away for `away_seconds` as their page measured it, else since the departure."""
+        if not self.is_away:
+            raise ValueError("Only a departure still going on can end.")
+        self.returned_at = at
+        if away_seconds is None:
+            away_seconds = max(0, int((at - self.timestamp).total_seconds()))
+        self.away_seconds = away_seconds
 
 
 class AttemptEvent(models.Model):

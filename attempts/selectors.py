@@ -38,7 +38,7 @@ def attempt_loaded(attempt_id) -> Attempt:
 # give exactly these, in this order.
 ANSWER_FIELDS = ("question_id", "answer", "answered_at")
 HIGHLIGHT_FIELDS = ("id", "passage_id", "text", "position_start", "position_end", "timestamp")
-VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note")
+VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note", "away_seconds")
 ATTEMPT_FIELDS = (
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",

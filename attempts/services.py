@@ -4,6 +4,7 @@ Each use case locks the attempt row, so two copies of one event (a replay after 
 two tabs) are applied once; the unique (attempt, event_id) constraint is the backstop.
 """
 
+import math
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -11,9 +12,18 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
-from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Violation, ViolationType
+from attempts.models import (
+    DEPARTURE_TYPES,
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptStatus,
+    Highlight,
+    Violation,
+    ViolationType,
+)
 from attempts.signals import attempt_counts_changed
 from exams.marking import band_for
 from exams.selectors import paper_shape
@@ -177,6 +187,15 @@ def attempt_record_violation(
     return _one(attempt, "tab_violation", event_id, violation_type=violation_type)
 
 
+def attempt_end_departure(
+    *, attempt: Attempt | int, violation_type: str | None = None, away_seconds=None, event_id: str | None = None
+) -> EventOutcome:
+    """The student is back from their latest departure of this type (`tab_violation` with `returned: true`),
+    away for `away_seconds` as their page measured it."""
+    return _one(attempt, "tab_violation", event_id, violation_type=violation_type, returned=True,
+                away_seconds=away_seconds)  # fmt: skip
+
+
 def attempts_apply(events: Sequence[StudentEvent]) -> list[EventOutcome | ApplicationError]:
     """Apply student events of any attempts and any kind but a hand-in (`attempt_submit`, which marks the
     attempt) in order, each checked as it would be alone, in a fixed number of statements however many there
@@ -233,6 +252,7 @@ class _EventBatch:
         self.new_highlights: list[Highlight] = []
         self.removed_highlights: set[int] = set()
         self.violations: list[Violation] = []
+        self.returned_violations: list[Violation] = []
         self.moved: dict[int, Attempt] = {}
 
     # ------------------------------------------------------------------ reads, one query per kind of fact
@@ -274,6 +294,18 @@ class _EventBatch:
                     .values_list("attempt_id", "n")
                 )
             )
+        # (attempt id, type) → the attempt's latest departure of that type, which a return ends.
+        self.last_departures: dict[tuple[int, str], Violation] = {}
+        if any(event.data.get("returned") is True for event in self.by_type["tab_violation"]):
+            latest = (
+                Violation.objects.filter(attempt_id__in=ids, type__in=DEPARTURE_TYPES)
+                .order_by()
+                .values("attempt_id", "type")
+                .annotate(last=Max("pk"))
+                .values("last")
+            )
+            for violation in Violation.objects.filter(pk__in=latest):
+                self.last_departures[violation.attempt_id, violation.type] = violation
 
     # ------------------------------------------------------------------ each event, in memory
 
@@ -316,6 +348,8 @@ class _EventBatch:
         data = _written(data)
         if "text" in data and data.get("highlight_id") is not None:
             return {"highlight_id": data["highlight_id"]}
+        if data.get("violation_id") is not None:
+            return {"violation_id": data["violation_id"]}
         return {}
 
     def _paper_question(self, attempt: Attempt, question_id) -> int:
@@ -399,19 +433,48 @@ class _EventBatch:
         self.publishes.append((attempt, "question_flagged", data))
         return data
 
-    def _tab_violation(self, attempt: Attempt, *, violation_type=None) -> dict:
+    def _tab_violation(self, attempt: Attempt, *, violation_type=None, returned=False, away_seconds=None) -> dict:
         violation_type = violation_type or ViolationType.TAB_SWITCH
         if violation_type not in ViolationType.values:
             raise InvalidInput(f"Unknown violation_type {violation_type!r}.", code="invalid")
+        if not isinstance(returned, bool):
+            raise InvalidInput("returned must be true or false.", code="invalid")
+        if returned:
+            return self._departure_ended(attempt, violation_type, away_seconds)
+        if away_seconds is not None:
+            raise InvalidInput("away_seconds comes only with returned: true.", code="invalid")
         _require_open(attempt)
-        self.violations.append(Violation(attempt=attempt, type=violation_type, timestamp=now()))
+        violation = Violation(attempt=attempt, type=violation_type, timestamp=now())
+        self.violations.append(violation)
+        if violation_type in DEPARTURE_TYPES:
+            self.last_departures[attempt.pk, violation_type] = violation
         self.violation_counts[attempt.pk] += 1
         self.stats_sessions.add(attempt.session_id)
-        data = {"violation_type": violation_type}
-        self.publishes.append(
-            (attempt, "tab_violation", {**data, "violations_count": self.violation_counts[attempt.pk]})
-        )
+        # The id is the INSERT's, as a highlight's.
+        data = {"violation_type": violation_type, "violation_id": lambda: violation.pk}
+        self._publish_violation(attempt, data)
         return data
+
+    def _departure_ended(self, attempt: Attempt, violation_type: str, away_seconds) -> dict:
+        if violation_type not in DEPARTURE_TYPES:
+            raise InvalidInput(f"{violation_type} is not a departure: there is no coming back from it.", code="invalid")
+        away_seconds = _away_seconds(away_seconds, attempt)
+        _require_open(attempt)
+        violation = self.last_departures.get((attempt.pk, violation_type))
+        if violation is None or not violation.is_away:
+            raise Conflict("There is no departure of this type to come back from.", code="not_away")
+        violation.end_departure(at=now(), away_seconds=away_seconds)
+        if violation.pk is not None:  # one of this batch is inserted ended
+            self.returned_violations.append(violation)
+        data = {"violation_type": violation_type, "violation_id": lambda: violation.pk, "returned": True,
+                "away_seconds": violation.away_seconds}  # fmt: skip
+        self._publish_violation(attempt, data)
+        return data
+
+    def _publish_violation(self, attempt: Attempt, data: dict) -> None:
+        count = self.violation_counts[attempt.pk]
+        fields = {"returned": False, "away_seconds": None, **data, "violations_count": count}
+        self.publishes.append((attempt, "tab_violation", fields))
 
     # ------------------------------------------------------------------ writes, one statement per kind of row
 
@@ -435,6 +498,8 @@ class _EventBatch:
             flagged.objects.filter(_any_of(removed)).delete()
         if self.violations:
             Violation.objects.bulk_create(self.violations)
+        if self.returned_violations:
+            Violation.objects.bulk_update(self.returned_violations, ["returned_at", "away_seconds"])
         if self.moved:
             Attempt.objects.bulk_update(self.moved.values(), ["current_passage_index", "current_question_index"])
         for entry in self.log:
@@ -456,6 +521,18 @@ def _any_of(pairs) -> Q:
 def _written(data: dict) -> dict:
     """`data` with the values known only once the batch is written (a new highlight's id) filled in."""
     return {key: value() if callable(value) else value for key, value in data.items()}
+
+
+def _away_seconds(value, attempt: Attempt) -> int | None:
+    """The page's measure of the time away, in whole seconds; no longer than the attempt has run."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput("away_seconds must be a number of seconds.", code="invalid")
+    longest = (now() - attempt.started_at).total_seconds()
+    if not 0 <= value <= longest:
+        raise InvalidInput(f"away_seconds must be from 0 to {math.floor(longest)}.", code="out_of_range")
+    return round(value)
 
 
 def _answer_text(answer) -> str:

@@ -4,7 +4,7 @@ session's results, a paper's outline for the live monitor and what an attempt's 
 Plain data or QuerySets; the views only arrange them for their templates.
 """
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
@@ -147,8 +147,9 @@ def session_results(session: Session) -> dict:
 
 
 def violations_by_type(session: Session) -> dict[str, dict]:
-    """How many violations of each type the session's attempts recorded, and how many of those a teacher
-    confirmed, by the type's label: {label: {"total": n, "confirmed": m}}."""
+    """How many violations of each type the session's attempts recorded, how many of those a teacher confirmed
+    and the time away they add up to, by the type's label: {label: {"total": n, "confirmed": m, "away_seconds": s}}
+    (`away_seconds` null for a type with no return)."""
     labels = dict(ViolationType.choices)
     rows = (
         Attempt.objects.filter(session=session)
@@ -156,12 +157,17 @@ def violations_by_type(session: Session) -> dict[str, dict]:
         .annotate(
             n=Count("violations"),
             confirmed=Count("violations", filter=Q(violations__verdict=Verdict.CONFIRMED)),
+            away_seconds=Sum("violations__away_seconds"),
         )
         .filter(n__gt=0)
         .order_by("violations__type")
     )
     return {
-        labels.get(row["violations__type"], row["violations__type"]): {"total": row["n"], "confirmed": row["confirmed"]}
+        labels.get(row["violations__type"], row["violations__type"]): {
+            "total": row["n"],
+            "confirmed": row["confirmed"],
+            "away_seconds": row["away_seconds"],
+        }
         for row in rows
     }
 

@@ -118,7 +118,7 @@ def student_attempt_id(*, session_id: int, student) -> int | None:
 # The student events of the contract: the `data` keys each takes (required, optional), as its service names them.
 STUDENT_EVENTS = {
     "answer_submitted": (("question_id", "answer"), ()),
-    "tab_violation": ((), ("violation_type",)),
+    "tab_violation": ((), ("violation_type", "returned", "away_seconds")),
     "text_highlighted": (("passage_id", "text", "position_start", "position_end"), ()),
     "highlight_removed": (("highlight_id",), ()),
     "question_flagged": (("question_id", "flagged"), ()),

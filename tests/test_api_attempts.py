@@ -51,7 +51,7 @@ def test_the_body_has_exactly_the_contract_s_fields(attempt, students, questions
     assert body["server_now"].endswith("Z")
     assert body["flagged_question_ids"] == [questions[2].pk]
     assert [v["type"] for v in body["violations"]] == ["PASTE"] and set(body["violations"][0]) == {
-        "id", "type", "timestamp", "verdict", "note",
+        "id", "type", "timestamp", "verdict", "note", "away_seconds",
     }  # fmt: skip
     assert (body["violations"][0]["verdict"], body["violations"][0]["note"]) == (None, None)
     assert (body["extra_seconds"], body["offline_seconds"]) == (0, 0)

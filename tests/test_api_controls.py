@@ -19,7 +19,7 @@ from tests.test_api_support import bearer_client as api
 
 pytestmark = pytest.mark.django_db
 
-VIOLATION_FIELDS = {"id", "type", "timestamp", "verdict", "note"}
+VIOLATION_FIELDS = {"id", "type", "timestamp", "verdict", "note", "away_seconds"}
 MESSAGE_FIELDS = ["id", "text", "student_id", "sent_at"]
 
 
@@ -311,7 +311,7 @@ def test_a_review_answers_the_attempt_body_and_a_later_one_replaces_it(teacher, 
     client, url = api(teacher), attempt_url(attempts[0], f"violations/{violation.pk}/review")
     before = client.get(f"{API}/attempts/{attempts[0].pk}").json()["violations"]
     assert before == [{"id": violation.pk, "type": "COPY", "timestamp": before[0]["timestamp"], "verdict": None,
-                       "note": None}]  # fmt: skip
+                       "note": None, "away_seconds": None}]  # fmt: skip
     response = client.post(url, {"verdict": "CONFIRMED", "note": "Seen copying"}, format="json")
     assert response.status_code == 200
     body = response.json()

@@ -320,7 +320,7 @@ def _state(attempt):
 
 
 def _comparable(message):
-    drop = {"timestamp", "attempt_id", "student_id", "highlight_id", "question_id", "passage_id"}
+    drop = {"timestamp", "attempt_id", "student_id", "highlight_id", "question_id", "passage_id", "violation_id"}
     return {k: v for k, v in message.items() if k not in drop}
 
 

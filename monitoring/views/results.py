@@ -64,7 +64,10 @@ def results(request, session_id):
         violations_confirmed_total=sum(s.get("violations_confirmed") or 0 for s in data["students"]),
         band_chart=band_distribution_svg(s["band"] for s in data["students"] if s["band"] is not None),
         facility_chart=facility_svg(data["questions"]),
-        violations_by_type=violations_by_type(session),
+        violations_by_type={
+            label: {**n, "away_text": duration_text(n["away_seconds"]) if n["away_seconds"] is not None else ""}
+            for label, n in violations_by_type(session).items()
+        },
     )
     return render(request, "teacher/results.html", context)
 

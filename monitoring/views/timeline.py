@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from attempts.models import AttemptEvent, Verdict, ViolationType
+from attempts.models import AttemptEvent, Verdict, Violation, ViolationType
 from ielts_site.clock import now
 from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required, visible_attempt
@@ -66,7 +66,10 @@ def _describe(event: AttemptEvent, context: dict) -> str:
             return f"Answered {label}: “{answer}”" if answer.strip() else f"Cleared the answer to {label}"
         case "tab_violation":
             kind = data.get("violation_type") or ViolationType.TAB_SWITCH
-            return f"Left the test: {dict(ViolationType.choices).get(kind, kind).lower()}"
+            what = dict(ViolationType.choices).get(kind, kind).lower()
+            if data.get("returned"):
+                return f"Came back to the test after {duration_text(data.get('away_seconds') or 0)} ({what})"
+            return f"Left the test: {what}"
         case "text_highlighted":
             where = context["passage_names"].get(data.get("passage_id"), "the passage")
             return f"Highlighted “{data.get('text', '')}” in {where}"
@@ -90,6 +93,15 @@ def _describe(event: AttemptEvent, context: dict) -> str:
         return event.type.replace("_", " ").capitalize()
     by = context["people"].get(data.get("by"))
     return f"{control} — by {by}" if by else control
+
+
+def _away_text(violation: Violation, attempt) -> str:
+    """How long a departure lasted: "away 42 s", "away now", or "did not come back" once the attempt is over."""
+    if violation.away_seconds is not None:
+        return f"away {duration_text(violation.away_seconds)}"
+    if not violation.is_away:
+        return ""
+    return "away now" if attempt.is_open else "did not come back before the end"
 
 
 def _offset(moment, origin) -> str:
@@ -119,9 +131,10 @@ def timeline(request, attempt_id):
     ]
     offline = attempt.offline_seconds_at(now())
     violations = [
-        {"violation": violation, "number": index, "offset": _offset(violation.timestamp, origin)}
+        {"violation": violation, "number": index, "offset": _offset(violation.timestamp, origin),
+         "away": _away_text(violation, attempt)}
         for index, violation in enumerate(data["violations"], start=1)
-    ]
+    ]  # fmt: skip
     return render(
         request,
         "teacher/timeline.html",

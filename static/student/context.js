@@ -28,7 +28,6 @@ export const page = {
   lastPosition: null,
   justHighlighted: false,
   refusedAsLate: 0, // changes the server refused because the test had ended
-  lastHiddenAt: 0,
   copiedHere: "", // the text last copied on this page: pasting it is not a violation
   lastStatusCheck: 0,
   banner: { key: "", text: "" },

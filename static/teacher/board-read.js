@@ -182,12 +182,20 @@ export function cardControls(board, student) {
   };
 }
 
-/** What a violation says in the review list: "Switched tab at 14:03:22". */
+/** What a violation says in the review list: "Switched tab at 14:03:22", "… · away 42 s" once they came back. */
 export function violationText(violation, formatTime) {
   const what = VIOLATION_LABELS[violation.type] || String(violation.type).toLowerCase();
   const when = Date.parse(violation.timestamp);
   const label = what.charAt(0).toUpperCase() + what.slice(1);
-  return Number.isNaN(when) ? label : `${label} at ${formatTime(new Date(when))}`;
+  const text = Number.isNaN(when) ? label : `${label} at ${formatTime(new Date(when))}`;
+  const away = violation.away_seconds;
+  return away === null || away === undefined ? text : `${text} · away ${durationText(away)}`;
+}
+
+/** "away now" while the student is off the test page, then how long their last departure lasted; else "". */
+export function awayText(student) {
+  if (student.away && student.attemptStatus === "IN_PROGRESS") return "away now";
+  return student.lastAwaySeconds === null ? "" : `away ${durationText(student.lastAwaySeconds)}`;
 }
 
 /** The hint beside the controls: how many students are ready in the waiting room, or why the test is paused. */

@@ -4,6 +4,9 @@
 
 export const key = (id) => String(id);
 
+// The violations that last until the student comes back (attempts.models.DEPARTURE_TYPES).
+const DEPARTURE_TYPES = new Set(["TAB_SWITCH", "WINDOW_BLUR", "FULLSCREEN_EXIT"]);
+
 // The session's statuses in which attempts are open (the clock runs, or is frozen) and in which messages go out;
 // the page's config gives the server's own lists.
 const RUNNING = ["IN_PROGRESS", "PAUSED"];
@@ -55,7 +58,9 @@ export function blankStudent(id, name) {
     answered: 0,
     flagged: new Set(),
     violations: 0,
-    violationList: null, // [{id, type, timestamp, verdict, note}] once an attempt body was read
+    violationList: null, // [{id, type, timestamp, verdict, note, away_seconds}] once an attempt body was read
+    away: null, // {violationId, since}: the departure the student has not come back from yet
+    lastAwaySeconds: null, // how long the last departure they came back from lasted
     violationsConfirmed: 0,
     highlights: new Map(), // String(highlight_id) -> text, in the order they were made
     passageIndex: null,
@@ -70,6 +75,34 @@ export function blankStudent(id, name) {
     notice: null, // {text, kind}: the last control's result, shown on the card
     flash: false, // a new violation: the card flashes once
   };
+}
+
+/** A violation item of an attempt body, as the board keeps it. */
+export function violationOf(v) {
+  return {
+    id: v.id ?? null,
+    type: v.type,
+    timestamp: v.timestamp,
+    verdict: v.verdict ?? null,
+    note: v.note ?? null,
+    away_seconds: v.away_seconds ?? null,
+  };
+}
+
+/** A violation that began (from its `tab_violation`): a departure lasts until its return. */
+export function departureBegan(student, message) {
+  if (DEPARTURE_TYPES.has(message.violation_type)) {
+    student.away = { violationId: message.violation_id ?? null, since: message.timestamp };
+  }
+}
+
+/** The student's departures as their violation list has them: the one still going on, and the last one ended. */
+export function takeDepartures(student) {
+  const departures = (student.violationList || []).filter((v) => DEPARTURE_TYPES.has(v.type));
+  const last = departures.at(-1);
+  student.away = last && last.away_seconds === null ? { violationId: last.id, since: last.timestamp } : null;
+  const ended = departures.filter((v) => v.away_seconds !== null).at(-1);
+  student.lastAwaySeconds = ended ? ended.away_seconds : null;
 }
 
 /** What one change did: the view redraws these, adds the feed lines, and reloads when asked. */

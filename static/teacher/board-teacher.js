@@ -18,8 +18,10 @@ import {
   studentFor,
   syncClock,
   takeAttempt,
+  takeDepartures,
   touch,
   touchAll,
+  violationOf,
 } from "./board-state.js";
 import { durationText } from "./board-read.js";
 
@@ -199,13 +201,8 @@ export function readAttempt(board, student, attempt) {
     student.offlineSince = offlineCounts(board, student) ? (Number.isNaN(at) ? serverNowMs(board) : at) : null;
   }
   if (Array.isArray(attempt.violations)) {
-    student.violationList = attempt.violations.map((v) => ({
-      id: v.id ?? null,
-      type: v.type,
-      timestamp: v.timestamp,
-      verdict: v.verdict ?? null,
-      note: v.note ?? null,
-    }));
+    student.violationList = attempt.violations.map(violationOf);
+    takeDepartures(student);
     student.violations = student.violationList.length;
     recountConfirmed(student);
   }

@@ -5,6 +5,7 @@
 
 import { formatClockTime } from "../common/format.js";
 import {
+  awayText,
   cardControls,
   cardTags,
   controlHint,
@@ -70,6 +71,7 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       flagged: $(".flagged", root),
       violations: $(".violations", root),
       reviewed: $(".reviewed", root),
+      away: $(".away-line", root),
       highlight: $(".highlight", root),
       devices: $(".devices", root),
       extra: $(".extra", root),
@@ -152,6 +154,12 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     });
     put(card, "reviewed", reviewText(student), (text) => {
       parts.reviewed.textContent = text ? ` (${text})` : "";
+    });
+    put(card, "away", awayText(student), (text) => {
+      parts.away.textContent = text;
+      parts.away.dataset.state = student.away ? "now" : "back";
+      parts.away.title = student.away ? "Off the test page now: another tab or window" : "The last time off the test page";
+      parts.away.hidden = !text;
     });
     put(card, "devices", devicesText(student), (text) => {
       parts.devices.textContent = text;

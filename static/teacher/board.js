@@ -9,9 +9,10 @@
 // what the teacher's controls cause in board-teacher.js, and what a teacher reads in board-read.js.
 
 import { formatBand, truncate } from "../common/format.js";
-import { questionLabelFor, VIOLATION_LABELS } from "./board-read.js";
+import { durationText, questionLabelFor, VIOLATION_LABELS } from "./board-read.js";
 import {
   blankStudent,
+  departureBegan,
   feed,
   key,
   momentOf,
@@ -21,8 +22,10 @@ import {
   studentFor,
   syncClock,
   takeAttempt,
+  takeDepartures,
   touch,
   touchAll,
+  violationOf,
 } from "./board-state.js";
 import { TEACHER_HANDLERS } from "./board-teacher.js";
 
@@ -147,13 +150,18 @@ const HANDLERS = {
   tab_violation(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
     takeAttempt(student, message);
+    if (message.returned) {
+      departureEnded(student, message, replay, changes);
+      return;
+    }
     const before = student.violations;
     student.violations = message.violations_count ?? student.violations + 1;
-    // Not reviewed yet; its id comes with the attempt's body (the review list reads it when opened).
+    // Not reviewed yet; without an id in the message, it comes with the attempt's body (read for the review).
     while (student.violationList && student.violationList.length < student.violations) {
-      student.violationList.push({ id: null, type: message.violation_type, timestamp: message.timestamp, verdict: null,
-                                   note: null });  // prettier-ignore
+      student.violationList.push(violationOf({ id: message.violation_id, type: message.violation_type,
+                                               timestamp: message.timestamp }));  // prettier-ignore
     }
+    departureBegan(student, message);
     if (!replay && student.violations > before) student.flash = true;
     touch(changes, student);
     if (!replay) {
@@ -314,11 +322,14 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
       );
       student.highlights = new Map(highlights.map((h) => [key(h.id), h.text]));
       if (Array.isArray(attempt.violations)) student.violationList = attempt.violations.map(violationOf);
+      takeDepartures(student);
       if (attempt.extra_seconds !== undefined) student.extraSeconds = attempt.extra_seconds;
     } else if (old) {
       student.flagged = old.flagged;
       student.highlights = old.highlights;
       student.violationList = old.violationList;
+      student.away = old.away;
+      student.lastAwaySeconds = old.lastAwaySeconds;
     }
     next.set(key(row.student_id), student);
   }
@@ -330,8 +341,18 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
   return changes;
 }
 
-function violationOf(v) {
-  return { id: v.id ?? null, type: v.type, timestamp: v.timestamp, verdict: v.verdict ?? null, note: v.note ?? null };
+/** The student is back from a departure (`tab_violation` with `returned`): it ends with its time away. */
+function departureEnded(student, message, replay, changes) {
+  const ended = student.violationList?.find((v) => v.id !== null && key(v.id) === key(message.violation_id));
+  if (ended) ended.away_seconds = message.away_seconds;
+  student.away = null;
+  student.lastAwaySeconds = message.away_seconds ?? null;
+  touch(changes, student);
+  if (replay) return;
+  const seconds = message.away_seconds;
+  const after = seconds === null || seconds === undefined ? "" : ` after ${durationText(seconds)}`;
+  const line = `${student.name} came back to the test${after}.`;
+  feed(changes, "return", line, { studentId: student.id, timestamp: message.timestamp });
 }
 
 /** What only this page heard (how an attempt was handed in, a reopening, give-backs, the last notice). */

@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 BASE_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOT = BASE_DIR / "docs" / "img" / "student-test.png"
 WAIT_MS = 15000
+DEPARTURE_MS = 2500  # longer than the page waits before it counts a departure (integrity.js)
 
 # A small paper with every question type, a passage in paragraphs and one with a character outside
 # the BMP (the server counts code points, the browser UTF-16 units).
@@ -228,6 +229,17 @@ def events_of(session, student, event_type):
     )
 
 
+def set_visibility(page, state):
+    """The page as the browser reports it when another tab comes to the front ("hidden") and goes ("visible")."""
+    page.evaluate(
+        """(state) => {
+            Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
 def png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
@@ -338,21 +350,25 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, SCREENSHOT)
 
-    # Leaving the page: another tab comes to the front, then the window loses focus to another app.
-    page.evaluate(
-        """() => {
-            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-            Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }"""
-    )
+    # Leaving the page: another tab comes to the front for a while, then the window loses the focus to another
+    # app; a glance away is nothing. Each departure is one violation, with its time away once the student is back.
+    set_visibility(page, "hidden")
+    set_visibility(page, "visible")
+    page.wait_for_timeout(DEPARTURE_MS)
+    assert server.attempt(session, student)["violations"] == []
+    set_visibility(page, "hidden")
+    page.wait_for_timeout(DEPARTURE_MS)
+    set_visibility(page, "visible")
     expect(page.locator("#banner")).to_contain_text("You left the test page")
-    page.wait_for_timeout(1100)
-    page.evaluate("window.dispatchEvent(new Event('blur'))")
+    page.evaluate("() => { document.hasFocus = () => false; window.dispatchEvent(new Event('blur')); }")
+    page.wait_for_timeout(DEPARTURE_MS)
+    page.evaluate("() => { delete document.hasFocus; window.dispatchEvent(new Event('focus')); }")
     wait_until(
-        lambda: [v["type"] for v in server.attempt(session, student)["violations"]] == ["TAB_SWITCH", "WINDOW_BLUR"],
-        message="two violations",
+        lambda: (
+            [(v["type"], v["away_seconds"] is not None) for v in server.attempt(session, student)["violations"]]
+            == [("TAB_SWITCH", True), ("WINDOW_BLUR", True)]
+        ),
+        message="two violations, each with its time away",
     )
 
     # Copying a word of the passage into an answer is allowed; pasting text from elsewhere is reported.

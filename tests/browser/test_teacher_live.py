@@ -31,6 +31,7 @@ SCREENSHOTS = {"live": BASE_DIR / "docs" / "img" / "teacher-live.png",
                "results": BASE_DIR / "docs" / "img" / "teacher-results.png",
                "controls": BASE_DIR / "docs" / "img" / "teacher-controls.png"}  # fmt: skip
 LIVE_MS = 2000  # what the teacher sees must show within a second or two
+DEPARTURE_MS = 2000  # how long a student's page waits before it counts a departure (static/student/integrity.js)
 WAIT_MS = 15000
 BURST_MS = 30000  # forty students at once: the server works through their events in its own time
 
@@ -99,15 +100,14 @@ def keep_screenshot(page, name, tmp_path):
         shutil.copy(shot, SCREENSHOTS[name])
 
 
-def leave_tab(page):
-    """Another tab comes to the front and goes again, as the browser reports it."""
+def set_visibility(page, state):
+    """The page as the browser reports it when another tab comes to the front ("hidden") and goes ("visible")."""
     page.evaluate(
-        """() => {
-            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+        """(state) => {
+            Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
             document.dispatchEvent(new Event("visibilitychange"));
-            Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }"""
+        }""",
+        state,
     )
 
 
@@ -233,11 +233,16 @@ def test_a_teacher_runs_a_whole_session_while_two_students_take_it(browser, daph
         amira_page.locator('.nav-q[data-number="4"]').click()
         expect(a_card.locator(".position")).to_have_text("P2 · Q4", timeout=LIVE_MS)
 
-        leave_tab(amira_page)
-        expect(a_card.locator(".violations")).to_have_text("1", timeout=LIVE_MS)
+        # Amira leaves for another tab (the page counts it once it lasts), and comes back.
+        set_visibility(amira_page, "hidden")
+        expect(a_card.locator(".violations")).to_have_text("1", timeout=DEPARTURE_MS + LIVE_MS)
         expect(a_card).to_have_class(re.compile(r"\bflash\b"))
+        expect(a_card.locator(".away-line")).to_have_text("away now")
         expect(teacher_page.locator("#count-violations")).to_have_text("1", timeout=LIVE_MS)
         expect(teacher_page.locator("#feed .kind-violation").first).to_contain_text("Amira Haddad switched tab.")
+        set_visibility(amira_page, "visible")
+        expect(a_card.locator(".away-line")).to_have_text(re.compile(r"^away \d+ s$"), timeout=LIVE_MS)
+        expect(teacher_page.locator("#feed .kind-return").first).to_contain_text("Amira Haddad came back to the test")
 
         # Ben answers two (one of them right), then his connection drops and comes back.
         ben_page = students["ben"]
