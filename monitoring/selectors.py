@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
-from attempts.models import Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
+from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
 from classes.models import Class
 from classes.selectors import classes_visible_to
 from ielts_site.clock import iso, now
@@ -209,13 +209,14 @@ def _logged_lines(session: Session, students: dict[int, tuple]) -> list[dict]:
     return lines
 
 
-def _completion_reason(session: Session, lines: list[dict]) -> str:
-    """Why the session completed: as its last open attempts were closed, or else by the clock once time was up."""
+def _completion(session: Session, lines: list[dict]) -> tuple:
+    """When and why the session completed: as it closed its last open attempts (after their lines, as it is heard
+    live), or else by the clock once time was up."""
     for line in lines:
         if line["type"] == "attempt_submitted" and line["key"][0] >= session.completed_at:
-            return line["reason"]
+            return line["key"][0], line["reason"]
     time_up = session.ends_at is not None and session.completed_at >= session.ends_at
-    return CompletionReason.TIME_UP if time_up else CompletionReason.TEACHER
+    return session.completed_at, CompletionReason.TIME_UP if time_up else CompletionReason.TEACHER
 
 
 def _session_lines(session: Session, lines: list[dict], arrivals, names: dict[int, str]) -> list[dict]:
@@ -226,8 +227,8 @@ def _session_lines(session: Session, lines: list[dict], arrivals, names: dict[in
     if session.started_at:
         own.append(_feed_line((session.started_at, 1, 1), "session_started"))
     if session.completed_at:
-        reason = _completion_reason(session, lines)
-        own.append(_feed_line((session.completed_at, 1, 2), "session_completed", reason=reason))
+        moment, reason = _completion(session, lines)
+        own.append(_feed_line((moment, 1, 2), "session_completed", reason=reason))
     if session.status == SessionStatus.CANCELLED:  # never changed again: its last change is the cancellation
         own.append(_feed_line((session.updated_at, 1, 3), "session_cancelled"))
     for pk, student_id, text, sent_at in session.messages.values_list("pk", "student_id", "text", "sent_at"):
@@ -287,6 +288,21 @@ def session_results(session: Session) -> dict:
         "students": students,
         "questions": sorted(stats["questions"], key=lambda q: q["number"]),
         "question_count": len(stats["questions"]),
+    }
+
+
+def session_answer_sheet(session: Session) -> dict:
+    """What the CSV adds per student: the session's questions by number, each attempt's answers by question id,
+    and when each attempt was submitted."""
+    answers: dict[int, dict[int, str]] = {}
+    for attempt_id, question_id, answer in Answer.objects.filter(attempt__session=session).values_list(
+        "attempt_id", "question_id", "answer"
+    ):
+        answers.setdefault(attempt_id, {})[question_id] = answer
+    return {
+        "questions": list(session.paper_questions()),
+        "answers": answers,
+        "submitted_at": dict(session.attempts.values_list("pk", "submitted_at")),
     }
 
 
