@@ -34,6 +34,7 @@ export const toSeconds = (minutes) => Math.round(Number(minutes) * 60);
  */
 export async function whileBusy(button, work, settle = () => (button.disabled = false)) {
   if (button.getAttribute("aria-busy") === "true") return;
+  const focused = document.activeElement === button; // a disabled button loses the focus: it gets it back
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
@@ -41,6 +42,7 @@ export async function whileBusy(button, work, settle = () => (button.disabled = 
   } finally {
     button.removeAttribute("aria-busy");
     settle();
+    if (focused && !button.disabled && !button.hidden) button.focus();
   }
 }
 
