@@ -68,12 +68,12 @@ def test_the_monitor_after_a_reload_sorts_filters_and_completes_once(browser, da
 
         expect(page.locator("#board > li")).to_have_count(2)
         assert card_names(page) == ["Amira Haddad", "Ben Okafor"]  # by surname
-        page.get_by_label("Sort by").select_option("progress")
+        page.locator("[data-board-layout=sort]").select_option("progress")
         expect(page.locator("#board > li .name").first).to_have_text("Ben Okafor")
-        page.get_by_label("Show").select_option("away")
+        page.locator("[data-board-layout=filter]").select_option("away")
         expect(page.locator("#board > li")).to_have_count(0)
         expect(page.locator("#board-none-shown")).to_be_visible()
-        page.get_by_label("Show").select_option("connected")
+        page.locator("[data-board-layout=filter]").select_option("connected")
         expect(page.locator("#board > li")).to_have_count(2)
 
         complete = page.get_by_role("button", name="Complete now")
