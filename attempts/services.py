@@ -9,10 +9,12 @@ import operator
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import reduce
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.utils.dateparse import parse_datetime
 
 from attempts.models import (
     DEPARTURE_TYPES,
@@ -33,6 +35,8 @@ from realtime.events import Audience, publish_on_commit
 
 MAX_ANSWER_CHARS = 2000
 MAX_HIGHLIGHT_CHARS = 10000
+# How far ahead of the server a student's clock may run before the time they say they made an event is ignored.
+MADE_AT_SKEW = timedelta(seconds=5)
 
 
 @dataclass
@@ -143,6 +147,7 @@ class StudentEvent:
     type: str
     data: dict
     event_id: str | None = None
+    made_at: str | None = None  # when the student's page made it (ISO), for one replayed from its outbox
 
 
 def _one(attempt: Attempt | int, event_type: str, event_id: str | None, **data) -> EventOutcome:
@@ -320,7 +325,12 @@ class _EventBatch:
                 if previous is not None:
                     outcomes.append(EventOutcome(attempt, applied=False, ack=previous))
                     continue
+                published = len(self.publishes)
                 data = getattr(self, "_" + event.type)(attempt, **event.data)
+                if made_at := _made_at(attempt, event.made_at):
+                    data["made_at"] = made_at
+                    for _, _, fields in self.publishes[published:]:
+                        fields["made_at"] = made_at
             except ApplicationError as exc:
                 if event.event_id and not self.look_for_resends:
                     raise _Resent from exc  # perhaps a resend its original made invalid (a highlight it removed)
@@ -533,6 +543,22 @@ def _away_seconds(value, attempt: Attempt) -> int | None:
     if not 0 <= value <= longest:
         raise InvalidInput(f"away_seconds must be from 0 to {math.floor(longest)}.", code="out_of_range")
     return round(value)
+
+
+def _made_at(attempt: Attempt, value) -> str | None:
+    """The moment the student says they made an event, if it is believable: not before the attempt started and
+    not ahead of the server beyond a small skew (within it, now). Anything else is ignored, never refused: the
+    event itself counts."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    current = now()
+    if moment < attempt.started_at or moment > current + MADE_AT_SKEW:
+        return None
+    return iso(min(moment, current))
 
 
 def _answer_text(answer) -> str:

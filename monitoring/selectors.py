@@ -5,15 +5,17 @@ Plain data or QuerySets; the views only arrange them for their templates.
 """
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
-from attempts.models import Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
+from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
 from classes.models import Class
 from classes.selectors import classes_visible_to
-from exams.models import Test
+from ielts_site.clock import iso, now
 from sessions_app.models import Session, SessionStatus, TeacherMessage
 from sessions_app.selectors import session_stats, sessions_visible_to
+from sessions_app.services import CompletionReason
 
 # ---------------------------------------------------------------- dashboard and class page
 
@@ -98,13 +100,23 @@ def users_by_username(usernames: list[str]) -> dict[str, User]:
 # ---------------------------------------------------------------- live monitor
 
 
-def paper_outline(test: Test) -> dict:
-    """How many passages and questions the paper has, and each question's number by its id."""
+def paper_outline(session: Session) -> dict:
+    """How many passages and questions the session's paper covers, and each question's number by its id."""
+    questions = session.paper_questions()
     return {
-        "passage_count": test.passages.count(),
-        "question_count": test.questions.count(),
-        "question_numbers": dict(test.questions.values_list("pk", "number")),
+        "passage_count": session.paper_passages().count(),
+        "question_count": questions.count(),
+        "question_numbers": dict(questions.values_list("pk", "number")),
     }
+
+
+def session_roster(session: Session) -> list[int]:
+    """The session's students' ids in the class page's order: by surname, first name, username."""
+    return list(
+        session.participants.order_by("student__last_name", "student__first_name", "student__username").values_list(
+            "student_id", flat=True
+        )
+    )
 
 
 # The reason the live monitor's "give back N s" sends with its extra-time call: how the monitor tells the offline
@@ -122,6 +134,139 @@ def offline_time_given_back(session: Session) -> dict[int, int]:
         if not data.get("whole_class"):
             given[student_id] = given.get(student_id, 0) + int(data.get("seconds") or 0)
     return given
+
+
+# The live monitor's feed: its lines rebuilt from the log, as the live messages they are made from (the page words
+# both alike). The attempt log's events that make a line, by the message's type; the class's pause and resume are
+# logged once per open attempt at one moment, and make one line.
+FEED_MESSAGE_OF_EVENT = {
+    "connected": "participant_joined",
+    "disconnected": "participant_disconnected",
+    "answer_submitted": "answer_submitted",
+    "tab_violation": "tab_violation",
+    "text_highlighted": "text_highlighted",
+    "highlight_removed": "highlight_removed",
+    "question_flagged": "question_flagged",
+    "attempt_submitted": "attempt_submitted",
+    "attempt_reopened": "attempt_reopened",
+    "time_extended": "time_extended",
+    "violation_reviewed": "violation_reviewed",
+    "session_paused": "session_paused",
+    "session_resumed": "session_resumed",
+}
+CLASS_WIDE_EVENTS = {"session_paused", "session_resumed"}
+# Kept in the log for the timeline, not for the feed's words.
+LOG_ONLY_FIELDS = {"by", "whole_class", "message_id"}
+FEED_PAGE_SIZE = 50
+
+
+def parse_feed_cursor(cursor: str) -> tuple:
+    """The sort key a feed line's `cursor` stands for; ValueError when it is not one."""
+    moment, rank, pk = cursor.split(",")
+    parsed = parse_datetime(moment)
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"Not a feed cursor: {cursor!r}")
+    return parsed, int(rank), int(pk)
+
+
+def _feed_line(key: tuple, message_type: str, student: tuple | None = None, **fields) -> dict:
+    student_id, student_name = student or (None, None)
+    moment, rank, pk = key
+    return {
+        "type": message_type,
+        "timestamp": iso(moment),
+        "student_id": student_id,
+        "student_name": student_name,
+        **fields,
+        "cursor": f"{iso(moment)},{rank},{pk}",
+        "key": key,
+    }
+
+
+def _logged_lines(session: Session, students: dict[int, tuple]) -> list[dict]:
+    """The feed's lines from the session's attempt logs: one per event, one per class-wide moment; an event the
+    student made offline at the time they made it."""
+    lines, class_wide = [], set()
+    events = (
+        AttemptEvent.objects.filter(attempt__session=session, type__in=FEED_MESSAGE_OF_EVENT)
+        .order_by("created_at", "pk")
+        .values_list("pk", "attempt_id", "type", "data", "created_at")
+    )
+    for pk, attempt_id, event_type, data, created_at in events:
+        data = data if isinstance(data, dict) else {}
+        fields = {name: value for name, value in data.items() if name not in LOG_ONLY_FIELDS}
+        student = students.get(attempt_id)
+        whole_class = event_type in CLASS_WIDE_EVENTS or data.get("whole_class")
+        if whole_class:
+            if (event_type, created_at) in class_wide:
+                continue
+            class_wide.add((event_type, created_at))
+            student = None
+        if event_type == "attempt_submitted":
+            fields["band"] = float(data["band"]) if data.get("band") not in (None, "None") else None
+        moment = parse_datetime(data["made_at"]) if data.get("made_at") else created_at
+        lines.append(_feed_line((moment, 0, pk), FEED_MESSAGE_OF_EVENT[event_type], student, **fields))
+    return lines
+
+
+def _completion(session: Session, lines: list[dict]) -> tuple:
+    """When and why the session completed: as it closed its last open attempts (after their lines, as it is heard
+    live), or else by the clock once time was up."""
+    for line in lines:
+        if line["type"] == "attempt_submitted" and line["key"][0] >= session.completed_at:
+            return line["key"][0], line["reason"]
+    time_up = session.ends_at is not None and session.completed_at >= session.ends_at
+    return session.completed_at, CompletionReason.TIME_UP if time_up else CompletionReason.TEACHER
+
+
+def _session_lines(session: Session, lines: list[dict], arrivals, names: dict[int, str]) -> list[dict]:
+    """The feed's lines of the session's own transitions, its messages and the arrivals before the start."""
+    own = []
+    if session.waiting_opened_at:
+        own.append(_feed_line((session.waiting_opened_at, 1, 0), "waiting_room_opened"))
+    if session.started_at:
+        own.append(_feed_line((session.started_at, 1, 1), "session_started"))
+    if session.completed_at:
+        moment, reason = _completion(session, lines)
+        own.append(_feed_line((moment, 1, 2), "session_completed", reason=reason))
+    if session.status == SessionStatus.CANCELLED:  # never changed again: its last change is the cancellation
+        own.append(_feed_line((session.updated_at, 1, 3), "session_cancelled"))
+    for pk, student_id, text, sent_at in session.messages.values_list("pk", "student_id", "text", "sent_at"):
+        student = (student_id, names.get(student_id)) if student_id else None
+        own.append(_feed_line((sent_at, 2, pk), "teacher_message", student, text=text))
+    for pk, student_id, joined_at in arrivals:
+        if session.started_at is None or joined_at < session.started_at:  # later ones are in the attempts' logs
+            own.append(_feed_line((joined_at, 3, pk), "participant_joined", (student_id, names[student_id])))
+    return own
+
+
+def session_feed(session: Session, *, before: str | None = None, limit: int = FEED_PAGE_SIZE) -> dict:
+    """The last `limit` lines of the session's feed (before the line whose `cursor` is `before`), oldest first;
+    `earlier` is the cursor to page back from, or None at the beginning; `as_of` the moment the log was read, so
+    the page keeps the live lines that came after it."""
+    as_of = now()
+    names = {
+        user.pk: user.display_name
+        for user in User.objects.filter(Q(participations__session=session) | Q(attempts__session=session)).distinct()
+    }
+    students = {
+        attempt_id: (student_id, names[student_id])
+        for attempt_id, student_id in Attempt.objects.filter(session=session).values_list("pk", "student_id")
+    }
+    logged = _logged_lines(session, students)
+    arrivals = session.participants.filter(joined_at__isnull=False).values_list("pk", "student_id", "joined_at")
+    lines = sorted(logged + _session_lines(session, logged, arrivals, names), key=lambda line: line["key"])
+    if before is not None:
+        cutoff = parse_feed_cursor(before)
+        lines = [line for line in lines if line["key"] < cutoff]
+    page = lines[-limit:]
+    for line in page:
+        del line["key"]
+    return {
+        "lines": page,
+        "earlier": page[0]["cursor"] if len(lines) > len(page) else None,
+        "as_of": iso(as_of),
+    }
 
 
 # ---------------------------------------------------------------- results
@@ -143,6 +288,21 @@ def session_results(session: Session) -> dict:
         "students": students,
         "questions": sorted(stats["questions"], key=lambda q: q["number"]),
         "question_count": len(stats["questions"]),
+    }
+
+
+def session_answer_sheet(session: Session) -> dict:
+    """What the CSV adds per student: the session's questions by number, each attempt's answers by question id,
+    and when each attempt was submitted."""
+    answers: dict[int, dict[int, str]] = {}
+    for attempt_id, question_id, answer in Answer.objects.filter(attempt__session=session).values_list(
+        "attempt_id", "question_id", "answer"
+    ):
+        answers.setdefault(attempt_id, {})[question_id] = answer
+    return {
+        "questions": list(session.paper_questions()),
+        "answers": answers,
+        "submitted_at": dict(session.attempts.values_list("pk", "submitted_at")),
     }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("teacher/papers/", include("monitoring.paper_urls")),
     path("teacher/classes/<int:class_id>/", class_page.class_page, name="teacher-class"),
     path("teacher/sessions/<int:session_id>/live/", live.live, name="teacher-live"),
+    path("teacher/sessions/<int:session_id>/live/feed/", live.live_feed, name="teacher-live-feed"),
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),
     path("teacher/sessions/<int:session_id>/results.csv", results.results_csv, name="teacher-results-csv"),
     path("teacher/attempts/<int:attempt_id>/timeline/", timeline.timeline, name="teacher-timeline"),

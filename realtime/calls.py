@@ -166,7 +166,7 @@ def apply_student_events(items: list[tuple]) -> list:
         except ApplicationError as exc:
             results[position] = exc
             continue
-        events.append(StudentEvent(attempt_id, event_type, kwargs, event_id))
+        events.append(StudentEvent(attempt_id, event_type, kwargs, event_id, made_at=data.get("made_at")))
         positions.append(position)
     if events:
         try:

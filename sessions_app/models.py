@@ -61,6 +61,7 @@ class Session(models.Model):
         max_length=32, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED, db_index=True
     )
     scheduled_at = models.DateTimeField()
+    waiting_opened_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)

@@ -396,7 +396,14 @@ def test_csv_has_a_header_and_one_row_per_student(teacher, completed_session, st
     assert by_username["student1"]["Score"] == "2" and by_username["student1"]["Out of"] == "4"
     assert by_username["student1"]["Violations"] == "2" and by_username["student1"]["Name"] == "Stu Dent1"
     assert by_username["student1"]["Band"] == "5.5"  # 2 of 4 is 20 of 40 in Academic Reading
-    assert by_username["student3"]["Attempt status"] == "" and by_username["student3"]["Score"] == ""
+    assert by_username["student3"]["Attempt status"] == "Absent" and by_username["student3"]["Score"] == ""
+    assert by_username["student1"]["Attempt status"] == "Submitted"  # words a teacher reads
+    assert by_username["student1"]["Submitted"].startswith(str(completed_session.completed_at.year))
+    # One answer and one mark per question of the session, by number.
+    assert header[-8:] == [label for n in range(1, 5) for label in (f"Q{n} answer", f"Q{n} mark")]
+    marks = [by_username["student1"][f"Q{n} mark"] for n in range(1, 5)]
+    assert marks.count("1") == 2 and marks.count("0") == 2  # 2 of 4 correct
+    assert by_username["student3"]["Q1 answer"] == "" and by_username["student3"]["Q1 mark"] == ""
 
 
 def test_csv_cells_never_start_a_formula(teacher, school_class, paper, make_user, connect_student):
@@ -508,13 +515,13 @@ def test_csv_has_confirmed_violations_extra_and_offline_time(teacher, reviewed_s
     rows = read_csv(client_for(teacher).get(reverse("teacher-results-csv", args=[reviewed_session.pk])))
     header = rows[0]
     assert header[header.index("Violations") + 1] == "Confirmed violations"
-    assert "Extra time (s)" in header and "Offline (s)" in header
+    assert "Extra time (s)" in header and "Time away (s)" in header
     by_username = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     first, second = by_username["student1"], by_username["student2"]
     assert (first["Violations"], first["Confirmed violations"]) == ("2", "1")
     stats = {row["student_id"]: row for row in session_stats(reviewed_session)["students"]}
     assert first["Extra time (s)"] == str(stats[students[0].pk]["extra_seconds"])
-    assert (second["Confirmed violations"], second["Extra time (s)"], second["Offline (s)"]) == ("0", "0", "75")
+    assert (second["Confirmed violations"], second["Extra time (s)"], second["Time away (s)"]) == ("0", "0", "75")
 
 
 def test_csv_keeps_the_sign_of_negative_numbers(teacher, running_session, students):

@@ -7,12 +7,13 @@ import io
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from monitoring.access import staff_required, visible_session
 from monitoring.charts import band_distribution_svg, facility_level, facility_svg
-from monitoring.selectors import session_results, violations_by_type
+from monitoring.selectors import session_answer_sheet, session_results, violations_by_type
 from sessions_app.models import SessionStatus
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -20,7 +21,7 @@ CSV_COLUMNS = [
     ("student_id", "Student ID"),
     ("username", "Username"),
     ("student_name", "Name"),
-    ("status", "Attempt status"),
+    ("status_label", "Attempt status"),
     ("answered", "Answered"),
     ("correct", "Correct"),
     ("score", "Score"),
@@ -29,9 +30,12 @@ CSV_COLUMNS = [
     ("violations", "Violations"),
     ("violations_confirmed", "Confirmed violations"),
     ("extra_seconds", "Extra time (s)"),
-    ("offline_seconds", "Offline (s)"),
+    ("offline_seconds", "Time away (s)"),
     ("highlights", "Highlights"),
+    ("submitted_at", "Submitted"),
 ]
+# What the status column says of a student who never started the test.
+NO_ATTEMPT = "Absent"
 
 
 def duration_text(seconds: int) -> str:
@@ -84,6 +88,17 @@ def _csv_cell(value) -> str:
     return text
 
 
+def _answer_cells(sheet: dict, attempt_id, *, marked: bool) -> list[str]:
+    """Each question's answer and mark (1 or 0, once the attempt is marked) for one student's row."""
+    answers = sheet["answers"].get(attempt_id, {})
+    cells = []
+    for question in sheet["questions"]:
+        answer = answers.get(question.pk)
+        mark = int(question.is_correct(answer)) if marked else None
+        cells += [_csv_cell(answer), _csv_cell(mark)]
+    return cells
+
+
 @require_GET
 @staff_required
 def results_csv(request, session_id):
@@ -96,14 +111,28 @@ def results_csv(request, session_id):
             content_type="text/plain; charset=utf-8",
         )
     data = session_results(session)
+    sheet = session_answer_sheet(session)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([label for _, label in CSV_COLUMNS])
+    writer.writerow(
+        [label for _, label in CSV_COLUMNS]
+        + [label for q in sheet["questions"] for label in (f"Q{q.number} answer", f"Q{q.number} mark")]
+    )
     for student in data["students"]:
-        row = {**student, "out_of": data["question_count"]}
+        attempt_id = student.get("attempt_id")
+        submitted_at = sheet["submitted_at"].get(attempt_id)
+        row = {
+            **student,
+            "status_label": student["status_label"] or NO_ATTEMPT,
+            "out_of": data["question_count"],
+            "submitted_at": timezone.localtime(submitted_at).isoformat(timespec="seconds") if submitted_at else None,
+        }
         if row.get("band") is not None:
             row["band"] = f"{float(row['band']):.1f}"
-        writer.writerow([_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS])
+        writer.writerow(
+            [_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS]
+            + _answer_cells(sheet, attempt_id, marked=student.get("score") is not None)
+        )
     filename = f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv"
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -187,9 +187,12 @@ def _move(session: Session | int, to: str, *, by_action: str, by: User | None, a
 
 @transaction.atomic
 def session_open_waiting_room(*, session: Session | int, by: User | None = None) -> Session:
-    return _move(
-        session, SessionStatus.WAITING_FOR_STUDENTS, by_action="start-waiting", by=by, announce="waiting_room_opened"
-    )
+    session = _transition(session, SessionStatus.WAITING_FOR_STUDENTS, by_action="start-waiting", by=by)
+    session.waiting_opened_at = now()
+    session.save(update_fields=["status", "waiting_opened_at", "updated_at"])
+    publish_on_commit(session.pk, "waiting_room_opened")
+    _publish_status(session)
+    return session
 
 
 @transaction.atomic

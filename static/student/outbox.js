@@ -132,10 +132,16 @@ export class Outbox {
   }
 }
 
-/** What goes on the wire: the contract's message. A removal waiting for its highlight id is not ready yet. */
+/**
+ * What goes on the wire: the contract's message, stamped with when the student made it (`made_at`, optional for
+ * the server: a replayed event shows at that time on the teacher's feed). A removal waiting for its highlight id
+ * is not ready yet.
+ */
 export function wireMessage(entry) {
   if (entry.type === "highlight_removed" && entry.data.highlight_id == null) return null;
-  return { type: entry.type, data: entry.data, event_id: entry.event_id };
+  const madeAt = new Date(entry.created_at);
+  const data = Number.isNaN(madeAt.getTime()) ? entry.data : { ...entry.data, made_at: madeAt.toISOString() };
+  return { type: entry.type, data, event_id: entry.event_id };
 }
 
 /** Events where a newer one for the same question replaces the older: their key, else null. */

@@ -77,11 +77,57 @@ export function questionLabelFor(board, questionId) {
   return number ? `Q${number}` : "a question";
 }
 
-/** Cards in board order: by name, then by id. */
-export function orderedStudents(board) {
-  return [...board.students.values()].sort(
-    (a, b) => a.name.localeCompare(b.name) || key(a.id).localeCompare(key(b.id)),
-  );
+/** Never came: no connection and no attempt (they fold into one line under the cards). */
+export function isAbsent(student) {
+  return !student.joined && !student.connected && student.attemptId === null;
+}
+
+/** Away during the test, violations not reviewed yet, or two devices: what a teacher should look at. */
+export function needsAttention(student) {
+  const unreviewed = student.violationList
+    ? student.violationList.some((v) => !v.verdict)
+    : student.violations > student.violationsConfirmed;
+  return (student.attemptStatus === "IN_PROGRESS" && !student.connected) || unreviewed || student.connections >= 2;
+}
+
+export const CARD_FILTERS = {
+  all: () => true,
+  connected: (student) => student.connected,
+  away: (student) => !student.connected,
+  attention: needsAttention,
+};
+
+/** The class page's order: by surname (the page's roster), then those it does not list by name. */
+function byRoster(board) {
+  const rank = (student) => board.rosterRank.get(key(student.id)) ?? Infinity;
+  return (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || key(a.id).localeCompare(key(b.id));
+}
+
+const CONNECTION_RANK = (student) => (student.connected ? 0 : student.attemptStatus === "IN_PROGRESS" ? 1 : 2);
+
+// Each sort: the cards that matter most for it first, the roster's order among equals.
+const CARD_SORTS = {
+  name: () => 0,
+  progress: (a, b) => b.answered - a.answered,
+  violations: (a, b) => b.violations - a.violations,
+  connection: (a, b) => CONNECTION_RANK(a) - CONNECTION_RANK(b),
+};
+
+/** Cards in board order (`sort`: name, progress, violations or connection), absent students included. */
+export function orderedStudents(board, sort = "name") {
+  const first = CARD_SORTS[sort] || CARD_SORTS.name;
+  const roster = byRoster(board);
+  return [...board.students.values()].sort((a, b) => first(a, b) || roster(a, b));
+}
+
+/** The cards to draw (those not absent that the filter keeps, in order) and the absent students' names. */
+export function boardLayout(board, { sort = "name", filter = "all" } = {}) {
+  const keep = CARD_FILTERS[filter] || CARD_FILTERS.all;
+  const students = orderedStudents(board, sort);
+  return {
+    cards: students.filter((student) => !isAbsent(student) && keep(student)),
+    absent: students.filter(isAbsent).map((student) => student.name),
+  };
 }
 
 function remainingState(remainingMs, paused) {

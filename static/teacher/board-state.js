@@ -28,6 +28,7 @@ export function createBoard({
   giveBackReason = "Offline time given back",
   runningStatuses = RUNNING,
   openStatuses = OPEN,
+  roster = [],
 }) {
   return {
     session: { id: sessionId, status, ends_at: null, paused_at: status === "PAUSED" ? pausedAt : null },
@@ -39,6 +40,7 @@ export function createBoard({
     questionNumbers,
     givenBack: new Map(Object.entries(givenBack).map(([id, seconds]) => [key(id), seconds])),
     giveBackReason,
+    rosterRank: new Map(roster.map((id, index) => [key(id), index])), // the class page's order, by surname
     running: new Set(runningStatuses),
     open: new Set(openStatuses),
     replayBuffer: null, // events received while a snapshot is loading
@@ -51,6 +53,7 @@ export function blankStudent(id, name) {
     name: name || `Student ${id}`,
     attemptId: null,
     connected: false,
+    joined: false, // connected at least once
     connections: 0, // open sockets: 2 or more is "2 devices"
     attemptStatus: null,
     submitReason: null, // STUDENT, TEACHER or TIME_UP, when heard live
@@ -124,10 +127,6 @@ export function touch(changes, student) {
 
 export function touchAll(board, changes) {
   for (const student of board.students.values()) touch(changes, student);
-}
-
-export function feed(changes, kind, text, { studentId = null, timestamp = null, minor = false } = {}) {
-  changes.feed.push({ kind, text, studentId, timestamp, minor });
 }
 
 export function studentFor(board, changes, id, name) {

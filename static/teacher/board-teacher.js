@@ -2,13 +2,12 @@
 // time, a reopened attempt, messages, a student's second connection, violation reviews) and the REST answers
 // of the controls, so a result shows on the card at once whichever arrives first. Pure: no DOM, no network.
 //
-// Feed lines come from the server's events (every teacher watching sees them); a REST answer changes the
-// state and leaves a notice on the card.
+// Feed lines come from the server's events (every teacher watching sees them; feed-lines.js words them); a REST
+// answer changes the state and leaves a notice on the card.
 
 import { formatBand, truncate } from "../common/format.js";
 import {
   extraFor,
-  feed,
   key,
   momentOf,
   noChanges,
@@ -24,16 +23,9 @@ import {
   violationOf,
 } from "./board-state.js";
 import { durationText } from "./board-read.js";
+import { givenText, withReason } from "./feed-lines.js";
 
 const VERDICT_WORDS = { CONFIRMED: "confirmed", DISMISSED: "dismissed" };
-
-function givenText(seconds) {
-  return seconds < 0 ? `${durationText(-seconds)} less time` : `${durationText(seconds)} more time`;
-}
-
-function withReason(text, reason) {
-  return reason ? `${text} (${truncate(reason, 80)})` : text;
-}
 
 /** The class's deadline moved by `seconds` at `atMs`: every open attempt moves as much, none before now. */
 function moveSessionEnds(board, endsAt, seconds, atMs, changes) {
@@ -75,11 +67,6 @@ export const TEACHER_HANDLERS = {
     board.session.pause_reason = message.reason || null;
     changes.header = true;
     touchAll(board, changes);
-    if (!replay) {
-      feed(changes, "session", withReason("The test is paused for everyone", message.reason) + ".", {
-        timestamp: message.timestamp,
-      });
-    }
   },
   session_resumed(board, message, replay, changes) {
     if (message.server_now) syncClock(board, message.server_now);
@@ -89,21 +76,12 @@ export const TEACHER_HANDLERS = {
     if (message.ends_at) board.session.ends_at = message.ends_at; // every open attempt moves with it
     changes.header = true;
     touchAll(board, changes);
-    if (!replay) {
-      const paused = message.paused_seconds ? ` after ${durationText(message.paused_seconds)}` : "";
-      feed(changes, "session", `The test goes on${paused}.`, { timestamp: message.timestamp });
-    }
   },
   time_extended(board, message, replay, changes) {
     const atMs = momentOf(board, message, "server_now");
     const seconds = Number(message.seconds) || 0;
     if (message.student_id === null || message.student_id === undefined) {
       moveSessionEnds(board, message.ends_at, seconds, atMs, changes);
-      if (!replay) {
-        feed(changes, "time", withReason(`Everyone got ${givenText(seconds)}`, message.reason) + ".", {
-          timestamp: message.timestamp,
-        });
-      }
       return;
     }
     const student = studentFor(board, changes, message.student_id);
@@ -111,12 +89,6 @@ export const TEACHER_HANDLERS = {
     student.extraSeconds = extraFor(board, message.ends_at);
     if (!replay && message.reason === board.giveBackReason) countGiveBack(board, student, seconds, message.ends_at);
     touch(changes, student);
-    if (!replay) {
-      feed(changes, "time", withReason(`${student.name} got ${givenText(seconds)}`, message.reason) + ".", {
-        studentId: student.id,
-        timestamp: message.timestamp,
-      });
-    }
   },
   attempt_reopened(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -128,39 +100,15 @@ export const TEACHER_HANDLERS = {
     student.band = null;
     student.extraSeconds = extraFor(board, message.ends_at);
     touch(changes, student);
-    if (!replay) {
-      feed(changes, "time", `${student.name}'s test is open again.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-      });
-    }
   },
   teacher_message(board, message, replay, changes) {
-    if (replay) return;
-    const text = `“${truncate(message.text, 120)}”`;
-    if (message.student_id === null || message.student_id === undefined) {
-      feed(changes, "message", `Message to everyone: ${text}`, { timestamp: message.timestamp });
-      return;
-    }
-    const student = studentFor(board, changes, message.student_id);
-    feed(changes, "message", `Message to ${student.name}: ${text}`, {
-      studentId: student.id,
-      timestamp: message.timestamp,
-    });
+    if (message.student_id !== null && message.student_id !== undefined) studentFor(board, changes, message.student_id);
   },
   participant_connections(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id, message.student_name);
-    const before = student.connections;
     student.connections = Number(message.connections) || 0;
     if (student.connections > 0) student.connected = true;
     touch(changes, student);
-    if (!replay && student.connections !== before) {
-      const text =
-        student.connections >= 2
-          ? `${student.name} has ${student.connections} connections open (tabs or devices).`
-          : `${student.name} is down to one connection.`;
-      feed(changes, "joined", text, { studentId: student.id, timestamp: message.timestamp, minor: true });
-    }
   },
   violation_reviewed(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -174,14 +122,6 @@ export const TEACHER_HANDLERS = {
     if (!replay && !violation?.reviewedHere && student.attemptId !== null) changes.attempts.add(key(student.attemptId));
     if (violation) violation.reviewedHere = false;
     touch(changes, student);
-    if (!replay) {
-      const word = VERDICT_WORDS[message.verdict] || String(message.verdict).toLowerCase();
-      feed(changes, "review", `A violation of ${student.name} was ${word}.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-        minor: true,
-      });
-    }
   },
 };
 

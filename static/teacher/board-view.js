@@ -1,11 +1,12 @@
 // The live monitor's board on screen: the status badge and counts, the countdown, one card per student (with
-// its own clock, offline time and controls) and the event feed. DOM writes are batched into one animation
+// its own clock, offline time and controls) in the order and filter the teacher chose, and one line for those
+// who never came. DOM writes are batched into one animation
 // frame, and only the cards that changed are touched; a card writes a value only when it differs from the one
 // it shows. The clocks tick on the server's time: a card's own countdown and a running offline count too.
 
-import { formatClockTime } from "../common/format.js";
 import {
   awayText,
+  boardLayout,
   cardControls,
   cardTags,
   controlHint,
@@ -17,7 +18,6 @@ import {
   key,
   lastHighlight,
   offlineText,
-  orderedStudents,
   ownClock,
   positionText,
   reviewText,
@@ -33,7 +33,6 @@ const CONTROL_LABELS = {
   review: (name) => `Review ${name}'s violations`,
 };
 
-const FEED_LIMIT = 150;
 const $ = (selector, root = document) => root.querySelector(selector);
 
 /**
@@ -46,10 +45,10 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
   const countdown = document.getElementById("countdown");
   const cards = new Map(); // String(student_id) -> {root, parts, last}
   const dirty = new Set();
-  const pendingFeed = [];
   let frameRequested = false;
   let orderDirty = true;
   let headerDirty = true;
+  let layout = { sort: "name", filter: "all" };
 
   function requestFrame() {
     if (frameRequested) return;
@@ -233,7 +232,8 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
   }
 
   function orderBoard() {
-    const wanted = orderedStudents(board).map((student) => renderCard(student).root);
+    const { cards: shown, absent } = boardLayout(board, layout);
+    const wanted = shown.map((student) => renderCard(student).root);
     for (const [id, card] of cards) {
       if (!board.students.has(id)) {
         card.root.remove();
@@ -244,7 +244,11 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     if (current.length !== wanted.length || current.some((node, i) => node !== wanted[i])) {
       boardEl.replaceChildren(...wanted);
     }
-    document.getElementById("board-empty").hidden = wanted.length > 0;
+    const absentLine = document.getElementById("board-absent");
+    absentLine.textContent = absent.length ? `${absent.length} absent: ${absent.join(", ")}` : "";
+    absentLine.hidden = !absent.length;
+    document.getElementById("board-empty").hidden = board.students.size > 0;
+    document.getElementById("board-none-shown").hidden = wanted.length > 0 || absent.length === board.students.size;
   }
 
   function renderHeader() {
@@ -279,30 +283,6 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       renderHeader();
       for (const student of board.students.values()) renderCard(student); // the controls follow the status
     }
-    if (pendingFeed.length) {
-      const feedEl = document.getElementById("feed");
-      const fragment = document.createDocumentFragment();
-      for (const item of pendingFeed.splice(0).reverse()) fragment.append(item);
-      feedEl.prepend(fragment);
-      while (feedEl.children.length > FEED_LIMIT) feedEl.lastElementChild.remove();
-    }
-  }
-
-  function feedItem({ kind, text, studentId = null, timestamp = null, minor = false }) {
-    const item = document.createElement("li");
-    item.className = `feed-item kind-${kind}${minor ? " minor" : ""}`;
-    item.dataset.kind = kind;
-    if (studentId !== null) item.dataset.studentId = key(studentId);
-    const time = document.createElement("time");
-    const moment = timestamp ? new Date(timestamp) : new Date(Date.now() + board.clockOffsetMs);
-    time.dateTime = moment.toISOString();
-    time.textContent = formatClockTime(moment);
-    const body = document.createElement("span");
-    body.textContent = text;
-    item.append(time, " ", body);
-    pendingFeed.push(item);
-    // A hidden tab runs no animation frames: keep only what the feed could show.
-    if (pendingFeed.length > FEED_LIMIT) pendingFeed.splice(0, pendingFeed.length - FEED_LIMIT);
   }
 
   /** The countdown, on the server's clock, and the cards' clocks. */
@@ -321,10 +301,16 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
     /** Draw what a change from board.js touched, in the next animation frame. */
     apply(changes) {
       for (const id of changes.students) dirty.add(id);
-      if (changes.order) orderDirty = true;
+      // Any change may move a card in another order than by name, or out of a filter, or out of the absent line.
+      if (changes.order || changes.students.size) orderDirty = true;
       if (changes.header) headerDirty = true;
-      for (const entry of changes.feed) feedItem(entry);
-      if (changes.students.size || changes.order || changes.header || changes.feed.length) requestFrame();
+      if (changes.students.size || changes.order || changes.header) requestFrame();
+    },
+    /** Sort and filter the cards: {sort: name|progress|violations|connection, filter: all|connected|away|attention}. */
+    setLayout(next) {
+      layout = { ...layout, ...next };
+      orderDirty = true;
+      requestFrame();
     },
     /** The card element of a student, if it is drawn. */
     cardOf(studentId) {

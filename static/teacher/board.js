@@ -1,19 +1,16 @@
 // The live monitor's board as data: the session, the live counts and one record per student, changed only
 // by the server's WebSocket messages, by REST snapshots and by the REST answers of the teacher's controls. No
 // DOM and no network here. Every change returns what it touched (which cards, the header, the card order),
-// the feed lines a teacher reads, whether a fresh snapshot is wanted and which attempts to read again; the view
-// draws that.
+// the feed lines a teacher reads (worded by feed-lines.js), whether a fresh snapshot is wanted and which attempts
+// to read again; the view draws that.
 //
 // Events that arrive while a snapshot is loading are kept and replayed on top of it, so the board is
 // never older than the last event. The state's shape and shared rules are in board-state.js, the handlers of
 // what the teacher's controls cause in board-teacher.js, and what a teacher reads in board-read.js.
 
-import { formatBand, truncate } from "../common/format.js";
-import { durationText, questionLabelFor, VIOLATION_LABELS } from "./board-read.js";
 import {
   blankStudent,
   departureBegan,
-  feed,
   key,
   momentOf,
   noChanges,
@@ -28,13 +25,14 @@ import {
   violationOf,
 } from "./board-state.js";
 import { TEACHER_HANDLERS } from "./board-teacher.js";
+import { feedLine } from "./feed-lines.js";
 
 export * from "./board-read.js";
 export { createBoard, key, noChanges, offlineSecondsAt, syncClock } from "./board-state.js";
 export { applyAttempt, applyAttemptResult, applyMessageResult, applySessionExtension } from "./board-teacher.js";
+export { feedLine } from "./feed-lines.js";
 
 const COUNT_NAMES = ["participants", "connected", "submitted", "violations_total"];
-const SUBMITTED_HOW = { TEACHER: "was finished by the teacher", TIME_UP: "ran out of time" };
 
 function applyLifecycle(board, message, replay, changes) {
   if (message.status) setStatus(board, message.status, message.timestamp);
@@ -53,24 +51,26 @@ function setStatus(board, status, pausedAt = null) {
   }
 }
 
-function presenceChanged(board, message, replay, changes, { connected, kind, verb }) {
+function presenceChanged(board, message, replay, changes, connected) {
   const student = studentFor(board, changes, message.student_id, message.student_name);
   if (connected && student.offlineSince !== null && student.attemptId !== null && !replay) {
     changes.attempts.add(key(student.attemptId)); // back: the server's exact offline time, for the give-back
   }
+  if (connected && student.attemptId === null && board.running.has(board.session.status) && !replay) {
+    changes.refresh = true; // a late joiner: their new attempt, and where they are in it from the start
+  }
   student.connected = connected;
+  student.joined = true;
   student.connections = connected ? Math.max(1, student.connections) : 0;
   if (message.connected_count !== undefined) board.counts.connected = message.connected_count;
   touch(changes, student);
   changes.header = true;
-  if (!replay) {
-    feed(changes, kind, `${student.name} ${verb}.`, { studentId: student.id, timestamp: message.timestamp });
-  }
 }
 
 // Each handler: (board, message, replay, changes). A replayed event (one already seen, applied again on
 // top of a newer snapshot) changes the state only: no feed line, no flash, no reload. After each, the
-// students' offline counts are settled at the moment the message says it happened.
+// students' offline counts are settled at the moment the message says it happened, and a new message gets its
+// feed line.
 
 const HANDLERS = {
   connected(board, message) {
@@ -82,7 +82,6 @@ const HANDLERS = {
   waiting_room_opened(board, message, replay, changes) {
     board.session.status = "WAITING_FOR_STUDENTS";
     changes.header = true;
-    if (!replay) feed(changes, "session", "The waiting room is open.", { timestamp: message.timestamp });
   },
   session_started(board, message, replay, changes) {
     board.session.status = "IN_PROGRESS";
@@ -92,32 +91,23 @@ const HANDLERS = {
     for (const id of message.connected_students || []) {
       const student = studentFor(board, changes, id);
       student.connected = true; // by definition: their offline time does not count
+      student.joined = true;
       student.connections = Math.max(1, student.connections);
       if (!student.attemptStatus) student.attemptStatus = "IN_PROGRESS";
       touch(changes, student);
     }
     changes.header = true;
-    if (!replay) {
-      feed(changes, "session", `The test started for ${(message.connected_students || []).length} student(s).`, {
-        timestamp: message.timestamp,
-      });
-      changes.refresh = true; // attempt ids for the timeline links
-    }
+    if (!replay) changes.refresh = true; // attempt ids for the timeline links
   },
   session_completed(board, message, replay, changes) {
     setStatus(board, "COMPLETED");
     board.session.completed_at = message.completed_at;
     changes.header = true;
-    if (!replay) {
-      const why = message.reason === "TIME_UP" ? "time is up" : "ended by the teacher";
-      feed(changes, "session", `The session is completed (${why}).`, { timestamp: message.timestamp });
-      changes.refresh = true; // final scores
-    }
+    if (!replay) changes.refresh = true; // final scores
   },
   session_cancelled(board, message, replay, changes) {
     setStatus(board, "CANCELLED");
     changes.header = true;
-    if (!replay) feed(changes, "session", "The session is cancelled.", { timestamp: message.timestamp });
   },
   session_status_changed: applyLifecycle,
   real_time_stats(board, message, replay, changes) {
@@ -127,25 +117,16 @@ const HANDLERS = {
     changes.header = true;
   },
   participant_joined(board, message, replay, changes) {
-    presenceChanged(board, message, replay, changes, { connected: true, kind: "joined", verb: "connected" });
+    presenceChanged(board, message, replay, changes, true);
   },
   participant_disconnected(board, message, replay, changes) {
-    presenceChanged(board, message, replay, changes, { connected: false, kind: "left", verb: "disconnected" });
+    presenceChanged(board, message, replay, changes, false);
   },
   answer_submitted(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
     takeAttempt(student, message);
     if (message.answered_count !== undefined) student.answered = message.answered_count;
     touch(changes, student);
-    if (!replay) {
-      const cleared = !String(message.answer ?? "").trim();
-      const label = questionLabelFor(board, message.question_id);
-      feed(changes, "answer", `${student.name} ${cleared ? "cleared" : "answered"} ${label}.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-        minor: true,
-      });
-    }
   },
   tab_violation(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -164,10 +145,6 @@ const HANDLERS = {
     departureBegan(student, message);
     if (!replay && student.violations > before) student.flash = true;
     touch(changes, student);
-    if (!replay) {
-      const what = VIOLATION_LABELS[message.violation_type] || String(message.violation_type).toLowerCase();
-      feed(changes, "violation", `${student.name} ${what}.`, { studentId: student.id, timestamp: message.timestamp });
-    }
   },
   text_highlighted(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -175,26 +152,12 @@ const HANDLERS = {
     student.highlights.delete(key(message.highlight_id));
     student.highlights.set(key(message.highlight_id), message.text);
     touch(changes, student);
-    if (!replay) {
-      feed(changes, "highlight", `${student.name} highlighted “${truncate(message.text, 60)}”.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-        minor: true,
-      });
-    }
   },
   highlight_removed(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
     takeAttempt(student, message);
     student.highlights.delete(key(message.highlight_id));
     touch(changes, student);
-    if (!replay) {
-      feed(changes, "highlight", `${student.name} removed a highlight.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-        minor: true,
-      });
-    }
   },
   question_flagged(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -202,14 +165,6 @@ const HANDLERS = {
     if (message.flagged) student.flagged.add(key(message.question_id));
     else student.flagged.delete(key(message.question_id));
     touch(changes, student);
-    if (!replay) {
-      const label = questionLabelFor(board, message.question_id);
-      feed(changes, "flag", `${student.name} ${message.flagged ? "flagged" : "unflagged"} ${label}.`, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-        minor: true,
-      });
-    }
   },
   progress_update(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
@@ -227,15 +182,6 @@ const HANDLERS = {
     student.submitReason = message.reason || null;
     student.reopened = false;
     touch(changes, student);
-    if (!replay) {
-      const result = `${message.score}/${board.questionCount}, band ${formatBand(message.band)}`;
-      const how = SUBMITTED_HOW[message.reason];
-      const text = how ? `${student.name}'s test ${how}: ${result}.` : `${student.name} submitted: ${result}.`;
-      feed(changes, "submitted", text, {
-        studentId: student.id,
-        timestamp: message.timestamp,
-      });
-    }
   },
   error(board, message, replay, changes) {
     changes.serverError = message;
@@ -248,6 +194,8 @@ const MOMENT_FIELDS = ["paused_at", "completed_at", "server_now"];
 function handle(board, message, replay, changes) {
   HANDLERS[message.type](board, message, replay, changes);
   settleOffline(board, momentOf(board, message, ...MOMENT_FIELDS), changes);
+  const line = replay ? null : feedLine(board, message);
+  if (line) changes.feed.push(line);
 }
 
 /** Apply one message from the server. Types the board does not know are ignored (the contract says so). */
@@ -300,6 +248,7 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
     const student = blankStudent(row.student_id, row.student_name);
     const participant = participants.get(key(row.student_id));
     student.connected = participant ? participant.connection_status === "CONNECTED" : false;
+    student.joined = Boolean(participant?.joined_at) || student.connected || Boolean(old?.joined);
     student.connections = participant?.connections ?? (student.connected ? 1 : 0);
     student.attemptId = row.attempt_id ?? participant?.attempt_id ?? null;
     student.attemptStatus = row.status;
@@ -348,11 +297,6 @@ function departureEnded(student, message, replay, changes) {
   student.away = null;
   student.lastAwaySeconds = message.away_seconds ?? null;
   touch(changes, student);
-  if (replay) return;
-  const seconds = message.away_seconds;
-  const after = seconds === null || seconds === undefined ? "" : ` after ${durationText(seconds)}`;
-  const line = `${student.name} came back to the test${after}.`;
-  feed(changes, "return", line, { studentId: student.id, timestamp: message.timestamp });
 }
 
 /** What only this page heard (how an attempt was handed in, a reopening, give-backs, the last notice). */
@@ -365,8 +309,9 @@ function keepLiveOnly(board, student, old) {
   if (student.attemptStatus === "IN_PROGRESS") student.reopened = old.reopened;
 }
 
-/** A transition the teacher asked for went through: the session as the API answered, and a feed line. */
-export function applyActionResult(board, session, doneText) {
+/** A transition the teacher asked for went through: the session as the API answered. Its feed line comes with
+ * its event, as for every teacher watching: one line per transition. */
+export function applyActionResult(board, session) {
   const changes = noChanges();
   if (session && session.status) {
     if (session.server_now) syncClock(board, session.server_now);
@@ -377,6 +322,5 @@ export function applyActionResult(board, session, doneText) {
     touchAll(board, changes);
   }
   changes.header = true;
-  feed(changes, "session", doneText);
   return changes;
 }

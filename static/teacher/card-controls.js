@@ -1,6 +1,7 @@
 // The controls on each student's card: extra time with a reason, offline time given back, finish (confirmed),
 // reopen (for how long, confirmed), a message to that student, and the violations' review. Each calls its
 // REST route and shows the answer on the card at once (the server's event follows and changes nothing more).
+// A control's button is disabled and marked busy from its click until it is done: a double click acts once.
 
 import { api, ApiError } from "../common/api.js";
 import { applyAttemptResult, applyMessageResult, durationText, key, noChanges } from "./board.js";
@@ -26,6 +27,24 @@ export const reasonField = (label = "Reason (optional)") => ({
 });
 
 export const toSeconds = (minutes) => Math.round(Number(minutes) * 60);
+
+/**
+ * Run a control's `work` (its confirmation, dialog and request) with its button disabled and marked busy: a second
+ * click meanwhile does nothing. `settle` gives the button its usual state back afterwards.
+ */
+export async function whileBusy(button, work, settle = () => (button.disabled = false)) {
+  if (button.getAttribute("aria-busy") === "true") return;
+  const focused = document.activeElement === button; // a disabled button loses the focus: it gets it back
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    await work();
+  } finally {
+    button.removeAttribute("aria-busy");
+    settle();
+    if (focused && !button.disabled && !button.hidden) button.focus();
+  }
+}
 
 /**
  * board: the state; ask: the form dialog; apply(changes): show a change; announce(text): say a result aloud;
@@ -62,7 +81,6 @@ export function createCardControls({ board, ask, apply, announce, apiBase, attem
     async "give-back"(student, button) {
       const seconds = Number(button.dataset.seconds);
       if (!(seconds >= 1)) return;
-      button.disabled = true;
       try {
         await attemptControl(
           student,
@@ -72,20 +90,15 @@ export function createCardControls({ board, ask, apply, announce, apiBase, attem
         );
       } catch (error) {
         showCardProblem(student, error);
-      } finally {
-        button.disabled = false;
       }
     },
-    async finish(student, button) {
+    async finish(student) {
       const question = `Finish ${student.name}'s test now? Their answers are submitted and marked as they stand.`;
       if (!window.confirm(question)) return;
-      button.disabled = true;
       try {
         await attemptControl(student, "finish", {}, { control: "finish" });
       } catch (error) {
         showCardProblem(student, error);
-      } finally {
-        button.disabled = false;
       }
     },
     reopen(student) {
@@ -142,6 +155,6 @@ export function createCardControls({ board, ask, apply, announce, apiBase, attem
     if (!button || !cardEl || button.disabled) return;
     const student = board.students.get(cardEl.dataset.studentId);
     const control = CONTROLS[button.dataset.control];
-    if (student && control) control(student, button);
+    if (student && control) whileBusy(button, () => control(student, button));
   });
 }

@@ -76,6 +76,7 @@ export function createFormDialog(dialog) {
     showError("");
     current.busy = true;
     submitButton.disabled = true;
+    submitButton.setAttribute("aria-busy", "true");
     try {
       await current.run(values);
       current.done = true;
@@ -85,6 +86,7 @@ export function createFormDialog(dialog) {
     } finally {
       if (current) current.busy = false;
       submitButton.disabled = false;
+      submitButton.removeAttribute("aria-busy");
     }
   });
 

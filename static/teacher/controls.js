@@ -1,11 +1,12 @@
 // The live monitor's class controls: one button per transition of the session (pause asks for a reason),
 // enabled only where the transition is allowed from the current status (the server's table, from the page
 // config); extra time and a message for the whole class; the results link once the session is completed,
-// and the error box under them.
+// and the error box under them. While one transition is asked for (its confirmation, dialog or request), every
+// transition button is disabled and the one asked is marked busy: a double click asks once and sends once.
 
 import { api } from "../common/api.js";
 import { applyActionResult, applySessionExtension } from "./board.js";
-import { minutesField, problemText, reasonField, toSeconds } from "./card-controls.js";
+import { minutesField, problemText, reasonField, toSeconds, whileBusy } from "./card-controls.js";
 
 /**
  * actions: {name: {allowed: [status, ...], label, done}} as the page config gives them; apiBase: the
@@ -16,7 +17,7 @@ export function createControls({ board, actions, apiBase, ask, apply, announce, 
   const buttons = [...document.querySelectorAll(".controls [data-action]")];
   const classButtons = [...document.querySelectorAll(".controls [data-class-control]")];
   const errorBox = document.getElementById("action-error");
-  let busy = false;
+  let busy = null; // the transition button whose action is under way
 
   function showError(text) {
     errorBox.textContent = text;
@@ -25,19 +26,25 @@ export function createControls({ board, actions, apiBase, ask, apply, announce, 
 
   async function transition(action, body) {
     showError("");
-    busy = true;
-    onBusy();
+    const session = await api(`${apiBase}/${action}`, { method: "POST", body });
+    apply(applyActionResult(board, session));
+    announce(actions[action].done);
+  }
+
+  async function run(action, button) {
+    if (busy) return;
+    busy = button;
+    render();
     try {
-      const session = await api(`${apiBase}/${action}`, { method: "POST", body });
-      apply(applyActionResult(board, session, actions[action].done));
-      announce(actions[action].done);
+      await askAndSend(action, button);
     } finally {
-      busy = false;
+      busy = null;
+      render();
       onBusy();
     }
   }
 
-  async function run(action, button) {
+  async function askAndSend(action, button) {
     if (button.dataset.ask === "reason") {
       await ask({
         title: "Pause the test for everyone",
@@ -93,23 +100,27 @@ export function createControls({ board, actions, apiBase, ask, apply, announce, 
     button.addEventListener("click", () => run(button.dataset.action, button));
   }
   for (const button of classButtons) {
-    button.addEventListener("click", () => CLASS_CONTROLS[button.dataset.classControl]());
+    button.addEventListener("click", () => whileBusy(button, CLASS_CONTROLS[button.dataset.classControl], render));
+  }
+
+  /** Enable what the session's status allows (no transition while one is under way). */
+  function render() {
+    const status = board.session.status;
+    for (const button of buttons) {
+      const action = actions[button.dataset.action];
+      button.disabled = Boolean(busy) || !action || !action.allowed.includes(status);
+      if (busy === button) button.setAttribute("aria-busy", "true");
+      else button.removeAttribute("aria-busy");
+    }
+    for (const button of classButtons) {
+      const statuses = button.dataset.classControl === "message" ? board.open : board.running;
+      if (button.getAttribute("aria-busy") !== "true") button.disabled = Boolean(busy) || !statuses.has(status);
+    }
+    document.getElementById("results-link").hidden = status !== "COMPLETED";
   }
 
   return {
-    /** Enable what the session's status allows (nothing while a transition is under way). */
-    render() {
-      const status = board.session.status;
-      for (const button of buttons) {
-        const action = actions[button.dataset.action];
-        button.disabled = busy || !action || !action.allowed.includes(status);
-      }
-      for (const button of classButtons) {
-        const statuses = button.dataset.classControl === "message" ? board.open : board.running;
-        button.disabled = busy || !statuses.has(status);
-      }
-      document.getElementById("results-link").hidden = status !== "COMPLETED";
-    },
+    render,
     /** The login has ended: say so, with a way back that returns here. */
     showSignedOut() {
       errorBox.replaceChildren(

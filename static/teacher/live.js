@@ -2,8 +2,9 @@
 //
 // The board changes from WebSocket events and from the answers of the teacher's own controls. On every
 // (re)connect it reloads a snapshot from the REST API, and events that arrive meanwhile are replayed on top,
-// so it is never stale. This module wires the board's state (board.js), its view (board-view.js), the class
-// and card controls, their dialog and the socket.
+// so it is never stale; the feed is read again from the server's log then too. This module wires the board's
+// state (board.js), its view (board-view.js), the feed (feed.js), the class and card controls, their dialog and
+// the socket.
 
 import { api, ApiError } from "../common/api.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
@@ -12,6 +13,7 @@ import { createBoardView } from "./board-view.js";
 import { createCardControls } from "./card-controls.js";
 import { createFormDialog } from "./control-dialog.js";
 import { createControls } from "./controls.js";
+import { createFeed } from "./feed.js";
 import { fetchSnapshot } from "./snapshot.js";
 
 const config = JSON.parse(document.getElementById("live-config").textContent);
@@ -27,6 +29,7 @@ const board = createBoard({
   giveBackReason: config.giveBackReason,
   runningStatuses: config.controlStatuses.running,
   openStatuses: config.controlStatuses.open,
+  roster: config.roster,
 });
 const counters = { messages: 0, opened: 0 };
 const ask = createFormDialog(document.getElementById("control-dialog"));
@@ -60,6 +63,17 @@ const view = createBoardView({
   onHeader: () => controls.render(),
 });
 
+const feed = createFeed({
+  board,
+  url: config.feedUrl,
+  list: document.getElementById("feed"),
+  earlierButton: document.getElementById("feed-earlier"),
+});
+
+for (const select of document.querySelectorAll("[data-board-layout]")) {
+  select.addEventListener("change", () => view.setLayout({ [select.dataset.boardLayout]: select.value }));
+}
+
 createCardControls({
   board,
   ask,
@@ -71,6 +85,7 @@ createCardControls({
 
 function apply(changes) {
   view.apply(changes);
+  feed.live(changes.feed);
   if (changes.refresh) refreshSoon();
   for (const attemptId of changes.attempts || []) reloadAttemptSoon(attemptId);
   if (changes.serverError) console.warn("live monitor: server error", changes.serverError);
@@ -141,9 +156,17 @@ async function loadSnapshot() {
 
 const linkState = document.getElementById("link-state");
 
+// The monitor's own link to the server's live updates (not the students'): what it says and, on hover, why.
+const LINK_TITLES = {
+  connecting: "The monitor is connecting to the session's live updates.",
+  live: "The monitor receives the session's updates as they happen.",
+  offline: "The monitor is not receiving updates; it reconnects by itself and then catches up.",
+};
+
 function showLink(stateName, text) {
   linkState.dataset.state = stateName;
   linkState.textContent = text;
+  linkState.title = LINK_TITLES[stateName];
 }
 
 /** A fresh single-use ticket for every attempt; without one, the session cookie alone. */
@@ -166,10 +189,11 @@ const socket = new LiveSocket(
     onOpen: () => {
       const opened = socket.ws;
       counters.opened += 1;
-      showLink("live", "Live");
+      showLink("live", "Live — connected to the monitor's updates");
       refresh().catch((error) => {
         if (!loggedOut(error) && socket.ws === opened) socket.drop(4000, "snapshot failed");
       });
+      feed.rebuild().catch(loggedOut);
     },
     onMessage: (message) => {
       if (!message || typeof message.type !== "string") return;
@@ -215,4 +239,5 @@ window.liveMonitor = {
 
 view.markHeader();
 refresh().catch(loggedOut);
+feed.rebuild().catch(loggedOut);
 socket.start();

@@ -103,6 +103,7 @@ async function review(button) {
   const note = li.querySelector(".review-note").value.trim();
   showError("");
   button.disabled = true;
+  button.setAttribute("aria-busy", "true");
   try {
     const url = `${attemptApiBase}${encodeURIComponent(student.attemptId)}/violations/${violationId}/review`;
     const attempt = await api(url, { method: "POST", body: { verdict, note: note || null } });
@@ -112,6 +113,8 @@ async function review(button) {
   } catch (error) {
     showError(problemText(error));
     button.disabled = false;
+  } finally {
+    button.removeAttribute("aria-busy");
   }
 }
 

@@ -69,7 +69,8 @@ def test_the_outbox_keeps_events_until_acknowledged_across_reloads(modules):
     )
     assert result["types"] == ["answer_submitted", "text_highlighted", "highlight_removed", "progress_update"]
     assert result["notReady"] is None  # a removal waits for its highlight's id
-    assert result["ready"]["data"] == {"highlight_id": 99} and result["ready"]["type"] == "highlight_removed"
+    assert result["ready"]["type"] == "highlight_removed" and result["ready"]["data"]["highlight_id"] == 99
+    assert result["ready"]["data"]["made_at"].endswith("Z")  # when the student made it, for the teacher's feed
     assert result["ackedType"] == "answer_submitted" and result["again"] is None
     assert result["uuid"] and result["otherUser"] == 0 and result["size"] == 4 and result["increasing"]
     assert result["workSize"] == 3  # positions and violations are not work that could be lost
