@@ -7,14 +7,17 @@ from datetime import timedelta
 from django import forms
 
 from attempts.models import Verdict
-from exams.models import Test
+from exams.models import TIME_LIMIT_MINUTES, Test
+from sessions_app.models import ResultsRelease
 
 MAX_PASTED_USERNAMES = 200
 
 
 class SessionCreateForm(forms.Form):
     title = forms.CharField(max_length=200)
-    test = forms.ModelChoiceField(queryset=Test.objects.order_by("title", "id"), empty_label="Choose a paper…")
+    test = forms.ModelChoiceField(
+        queryset=Test.objects.latest_versions().order_by("title", "id"), empty_label="Choose a paper…"
+    )
     scheduled_at = forms.DateTimeField(
         label="Scheduled for",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
@@ -22,9 +25,31 @@ class SessionCreateForm(forms.Form):
     )
     # Minutes to add to the browser's local time to get UTC (JavaScript's getTimezoneOffset()).
     tz_offset = forms.IntegerField(required=False, min_value=-900, max_value=900, widget=forms.HiddenInput)
+    parts = forms.CharField(
+        label="Passages", required=False, max_length=50,
+        help_text="The paper's passage numbers the session covers, e.g. “2” or “2, 3”; empty for the whole paper.",
+    )  # fmt: skip
+    time_limit_minutes = forms.IntegerField(
+        label="Time limit (minutes)", required=False, min_value=TIME_LIMIT_MINUTES[0],
+        max_value=TIME_LIMIT_MINUTES[-1], help_text="Empty for the paper's own.",
+    )  # fmt: skip
+    results_release = forms.TypedChoiceField(
+        label="Students see their result", choices=ResultsRelease.choices, initial=ResultsRelease.IMMEDIATE,
+        required=False, empty_value=ResultsRelease.IMMEDIATE,
+    )  # fmt: skip
+    review = forms.BooleanField(label="With their answers and the keys, once released", required=False)
 
     def clean(self):
         cleaned = super().clean()
+        test, parts = cleaned.get("test"), cleaned.get("parts")
+        cleaned["passage_ids"] = None
+        if test is not None and parts:
+            passages = list(test.passages.order_by("order").values_list("pk", flat=True))
+            numbers = [part for part in re.split(r"[\s,;]+", parts) if part]
+            if not all(n.isdigit() and 1 <= int(n) <= len(passages) for n in numbers):
+                self.add_error("parts", f"Give passage numbers from 1 to {len(passages)}.")
+            else:
+                cleaned["passage_ids"] = [passages[int(n) - 1] for n in sorted(set(numbers), key=int)]
         moment = cleaned.get("scheduled_at")
         offset = cleaned.get("tz_offset")
         if moment is not None and offset is not None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("teacher/sessions/<int:session_id>/live/", live.live, name="teacher-live"),
     path("teacher/sessions/<int:session_id>/live/feed/", live.live_feed, name="teacher-live-feed"),
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),
+    path("teacher/sessions/<int:session_id>/results/release/", results.results_release, name="teacher-results-release"),
     path("teacher/sessions/<int:session_id>/results.csv", results.results_csv, name="teacher-results-csv"),
     path("teacher/attempts/<int:attempt_id>/timeline/", timeline.timeline, name="teacher-timeline"),
     path(

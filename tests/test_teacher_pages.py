@@ -163,6 +163,45 @@ def test_creating_a_session_from_the_class_page(teacher, school_class, paper, st
     assert set(session.participants.values_list("student_id", flat=True)) == {s.pk for s in students}
 
 
+def test_a_session_of_one_passage_held_until_released_from_the_class_page(teacher, school_class, paper):
+    response = client_for(teacher).post(
+        reverse("teacher-class", args=[school_class.pk]),
+        {"action": "create_session", "title": "Passage 2 drill", "test": paper.pk, "scheduled_at": "2026-12-04T10:30",
+         "parts": "2", "time_limit_minutes": "20", "results_release": "MANUAL", "review": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    session = Session.objects.get(title="Passage 2 drill")
+    assert [p.order for p in session.paper_passages()] == [1] and session.duration_minutes == 20
+    assert session.results_release == "MANUAL" and session.review
+
+
+def test_passage_numbers_not_of_the_paper_are_refused(teacher, school_class, paper):
+    response = client_for(teacher).post(
+        reverse("teacher-class", args=[school_class.pk]),
+        {"action": "create_session", "title": "Drill", "test": paper.pk, "scheduled_at": "2026-12-04T10:30",
+         "parts": "3"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Give passage numbers from 1 to 2." in response.content.decode()
+    assert not Session.objects.filter(title="Drill").exists()
+
+
+def test_the_results_page_releases_held_results(teacher, running_session, students):
+    Session.objects.filter(pk=running_session.pk).update(results_release="MANUAL")
+    session_complete(session=running_session)
+    client = client_for(teacher)
+    page = client.get(reverse("teacher-results", args=[running_session.pk])).content.decode()
+    assert "Students do not see their results yet." in page and 'id="release-results"' in page
+    response = client.post(reverse("teacher-results-release", args=[running_session.pk]))
+    assert response.status_code == 302
+    running_session.refresh_from_db()
+    assert running_session.results_released_at is not None
+    page = client.get(reverse("teacher-results", args=[running_session.pk])).content.decode()
+    assert "Students see their results since" in page and 'id="release-results"' not in page
+    again = client.post(reverse("teacher-results-release", args=[running_session.pk]), follow=True)
+    assert "The results are released already." in again.content.decode()
+
+
 def test_a_session_form_with_errors_is_shown_again(teacher, school_class, paper):
     response = client_for(teacher).post(
         reverse("teacher-class", args=[school_class.pk]),

@@ -117,6 +117,10 @@ def class_session_create(request, class_id):
             title=form.cleaned_data["title"],
             scheduled_at=form.cleaned_data["scheduled_at"],
             created_by=request.user,
+            passage_ids=form.cleaned_data["passage_ids"],
+            time_limit_minutes=form.cleaned_data["time_limit_minutes"],
+            results_release=form.cleaned_data["results_release"],
+            review=form.cleaned_data["review"],
         )
     except ApplicationError as error:
         return _refused(request, school_class, error, session_form=form)

@@ -5,16 +5,19 @@ and the CSV is a 409."""
 import csv
 import io
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required, visible_session
 from monitoring.charts import band_distribution_svg, facility_level, facility_svg
 from monitoring.selectors import session_answer_sheet, session_results, violations_by_type
 from sessions_app.models import SessionStatus
+from sessions_app.services import session_release_results
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
@@ -74,6 +77,20 @@ def results(request, session_id):
         },
     )
     return render(request, "teacher/results.html", context)
+
+
+@require_POST
+@staff_required
+def results_release(request, session_id):
+    """The teacher shows the students of a completed session their results (a session released by hand)."""
+    session = visible_session(request.user, session_id)
+    try:
+        session_release_results(session=session, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "The results are released: each student sees theirs now.")
+    return redirect("teacher-results", session_id=session.pk)
 
 
 def _csv_cell(value) -> str:
