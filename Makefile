@@ -17,6 +17,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (log in there; Ctrl-C stops it)"
 	$(VENV)/bin/daphne -b 127.0.0.1 -p $(PORT) --websocket_connect_timeout 30 ielts_site.asgi:application
 
 test: $(VENV)/.installed

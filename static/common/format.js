@@ -35,3 +35,16 @@ export function truncate(text, length) {
 export function formatClockTime(date) {
   return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
 }
+
+/** Show the <time> elements under `root` in the reader's local time (the server writes UTC); the UTC text stays
+ * as the tooltip. */
+export function localizeTimes(root = document) {
+  for (const time of root.querySelectorAll("time[datetime]")) {
+    const date = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(date.getTime())) continue;
+    time.title = time.textContent.trim();
+    time.textContent = date.toLocaleString(undefined, {
+      weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+  }
+}

@@ -2,6 +2,7 @@
 // page reloads its lists from the server (which also renders the "Your test is running" banner). Every
 // (re)connect and every return through the back/forward cache reloads them too, so nothing missed stays missed.
 
+import { localizeTimes } from "../common/format.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
 
 // What the server sends the home page about a session (the contract's names); anything else is ignored.
@@ -19,18 +20,6 @@ const announcer = document.getElementById("home-announcer");
 let renderedHtml = lists.innerHTML; // as the server wrote it, before the times were made local
 let reloading = null;
 let reloadAgain = false;
-
-/** Show <time> elements in the student's local time (the server writes UTC), as on the teacher's pages. */
-function localizeTimes(root) {
-  for (const time of root.querySelectorAll("time[datetime]")) {
-    const date = new Date(time.getAttribute("datetime"));
-    if (Number.isNaN(date.getTime())) continue;
-    time.title = time.textContent.trim();
-    time.textContent = date.toLocaleString(undefined, {
-      weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
-    });
-  }
-}
 
 async function fetchLists() {
   const response = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });

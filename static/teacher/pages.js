@@ -1,5 +1,7 @@
 // Small touches on the teacher's server-rendered pages: local times, a time zone for new sessions, confirmations.
 
+import { localizeTimes } from "../common/format.js";
+
 const pad = (n) => String(n).padStart(2, "0");
 const localValue = (date) =>
   `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
@@ -36,12 +38,4 @@ for (const confirmForm of document.querySelectorAll("form[data-confirm]")) {
   });
 }
 
-// Show <time> elements in the teacher's local time (the server writes UTC).
-for (const time of document.querySelectorAll("time[datetime]")) {
-  const date = new Date(time.getAttribute("datetime"));
-  if (Number.isNaN(date.getTime())) continue;
-  time.title = `${time.textContent.trim()}`;
-  time.textContent = date.toLocaleString(undefined, {
-    weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
-  });
-}
+localizeTimes();
