@@ -222,8 +222,10 @@ def test_the_preview_shows_the_paper_as_a_student_sees_it_without_keys(teacher):
     response = client_for(teacher).post(reverse("teacher-paper-preview"), editor_post(paper))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Questions 2–3" in page and "Choose the correct letter from the list." in page
-    assert page.count("A trade in decline") == 2  # the shared headings, once per matching question
+    assert "Questions 2–3" in page and "Choose the correct heading for each paragraph" in page
+    assert "List of headings" in page
+    # The shared headings once above the run, and read out by screen readers with each question's choice.
+    assert page.count('<span class="letter">ii</span> A trade in decline') == 1
     assert "NO MORE THAN TWO WORDS" in page
     assert "crimsonwool" not in page
     assert not Test.objects.exists()

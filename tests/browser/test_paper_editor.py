@@ -104,8 +104,10 @@ def test_a_teacher_writes_a_paper_and_runs_a_session_on_it(browser, daphne_serve
         page.get_by_role("button", name="Preview as a student").click()
     preview = preview_info.value
     expect(preview.get_by_role("heading", name="Questions 2–3")).to_be_visible()
-    expect(preview.locator('.question[data-number="3"] .choice')).to_have_count(3)
-    expect(preview.locator('.question[data-number="3"]')).to_contain_text("A trade in decline")
+    # The shared headings once above the run, and each matching question a row of their numerals.
+    expect(preview.locator(".shared-choices")).to_have_count(1)
+    expect(preview.locator(".shared-choices")).to_contain_text("A trade in decline")
+    expect(preview.locator('.question[data-number="3"] .pick')).to_have_count(3)
     expect(preview.locator('.question[data-number="4"]')).to_contain_text("NO MORE THAN TWO WORDS")
     assert "red wool" not in " ".join(preview.locator(".questions-pane").all_inner_texts())  # no key
     preview.close()
@@ -126,7 +128,7 @@ def test_a_teacher_writes_a_paper_and_runs_a_session_on_it(browser, daphne_serve
     page.get_by_role("button", name="Create session").click()
     expect(page).to_have_url(re.compile(r"/teacher/sessions/\d+/live/$"))
     session_id = int(re.search(r"/sessions/(\d+)/live/", page.url).group(1))
-    expect(page.locator("#link-state")).to_have_text("Live", timeout=WAIT_MS)
+    expect(page.locator("#link-state")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
     page.locator('[data-action="start-waiting"]').click()
     expect(page.locator("#session-status")).to_have_text("Waiting for students", timeout=LIVE_MS)
 
