@@ -20,7 +20,7 @@ from exams.selectors import (
     passages_owned_by,
     questions_owned_by,
 )
-from exams.services import EditableVersion, version_for_edit
+from exams.services import EditableVersion, test_delete, version_for_edit
 from exams.validation import numbering_problem
 
 
@@ -84,7 +84,29 @@ class OwnedPaperInline:
 
 
 class OwnedPaperRowAdmin(admin.ModelAdmin):
-    """A passage or question: listed and changed only on the papers one owns."""
+    """A passage or question: listed and changed only on the papers one owns, in their latest versions; a change
+    to a row of a version a started session uses is made to its copy in the paper's next version."""
+
+    def _moved(self, edit: EditableVersion, row):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            edit = version_for_edit(obj.test)
+            if edit.test.pk != obj.test_id:
+                self._moved(edit, obj)
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            edit = version_for_edit(obj.test)
+            if edit.test.pk != obj.test_id:
+                self._moved(edit, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            self.delete_model(request, row)
 
     def _owned(self, request, obj) -> bool:
         return obj is None or paper_is_owned_by(obj.test, request.user)
@@ -199,6 +221,21 @@ class TestAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_deleted_objects(self, objs, request):
+        """A paper goes with all its versions (exams.services.test_delete): the sessions of any of them protect it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for test in objs:
+            for version in Test.objects.of_paper(test.paper_id).exclude(pk=test.pk):
+                protected += [str(session) for session in version.sessions.all()]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        test_delete(test=obj)
+
+    def delete_queryset(self, request, queryset):
+        for test in queryset:
+            test_delete(test=test)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A change to a version a started session uses goes to the paper's next version instead (the form is
         checked against the version shown first, so its errors name the rows the teacher sees)."""
@@ -226,7 +263,11 @@ class PassageAdmin(OwnedPaperRowAdmin):
     fields = ("test", "order", "title", "text")
 
     def get_queryset(self, request):
-        return passages_owned_by(request.user).prefetch_related("questions")
+        return passages_owned_by(request.user).filter(test__is_latest=True).prefetch_related("questions")
+
+    def _moved(self, edit, passage):
+        passage.pk = edit.passage_id(passage.pk) if passage.pk else None
+        passage.test = edit.test
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "test":
@@ -259,7 +300,12 @@ class QuestionAdmin(OwnedPaperRowAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def get_queryset(self, request):
-        return questions_owned_by(request.user)
+        return questions_owned_by(request.user).filter(test__is_latest=True)
+
+    def _moved(self, edit, question):
+        question.pk = edit.question_id(question.pk) if question.pk else None
+        question.test = edit.test
+        question.passage_id = edit.passage_id(question.passage_id)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         test = getattr(request, "_admin_test", None)

@@ -175,3 +175,31 @@ def admin_post_data(response) -> dict:
                     value = value.pk
                 data[f"{form.prefix}-{name}"] = field.prepare_value(value)
     return {key: ("" if value is None else value) for key, value in data.items()}
+
+
+def test_a_question_changed_alone_in_the_admin_changes_only_the_next_version(client, running_session, paper, teacher):
+    question = paper.questions.get(number=1)
+    client.force_login(teacher)
+    url = reverse("admin:exams_question_change", args=[question.pk])
+    data = {"test": paper.pk, "number": 1, "passage": question.passage_id, "type": question.type,
+            "prompt": "Changed later", "options": "[]", "answers": '["FALSE"]', "word_limit": ""}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    question.refresh_from_db()
+    assert question.prompt == "Question 1" and question.answers == ["TRUE"]
+    latest = Test.objects.of_paper(paper.pk).get(is_latest=True)
+    copied = latest.questions.get(number=1)
+    assert latest.version == 2 and copied.prompt == "Changed later" and copied.answers == ["FALSE"]
+    assert copied.passage.test_id == latest.pk
+    # The admin's lists show the latest version's rows only.
+    changelist = client.get(reverse("admin:exams_question_changelist")).context["cl"].result_list
+    assert {q.test_id for q in changelist} == {latest.pk}
+
+
+def test_deleting_a_later_version_in_the_admin_is_refused_while_an_earlier_one_is_used(
+    client, running_session, paper, admin_user
+):
+    latest = test_set_band_table(test=paper, band_table=[[0, 1.0]], by=admin_user)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:exams_test_delete", args=[latest.pk]), {"post": "yes"})
+    assert response.status_code == 200 and response.context["protected"]
+    assert Test.objects.of_paper(paper.pk).count() == 2
