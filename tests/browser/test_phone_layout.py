@@ -5,10 +5,7 @@ a laptop keep the split. Also the page's rough edges on any screen: Flag/Unflag,
 paragraph letters set apart, and a run of matching-headings questions under one list of headings.
 """
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,8 +24,6 @@ from tests.browser.test_student_test_page import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-SCREENSHOT = BASE_DIR / "docs" / "screenshots" / "test-page-phone.png"
 PHONE = {"width": 390, "height": 844}
 MIN_TARGET_PX = 44
 
@@ -208,7 +203,7 @@ def test_on_a_phone_one_pane_at_a_time_and_the_current_answer_always_in_view(in_
         message="the heading's answer on the server",
     )
 
-    # The screenshot for the README: the demo paper in progress, on the passage (written when missing or asked for).
+    # A screenshot of the demo paper in progress, on the passage (the README's come from test_demo_tour.py).
     page.get_by_role("tab", name=re.compile("Part 1")).tap()
     page.get_by_role("button", name="Passage", exact=True).tap()
     scroll_pane(page, 0, "passage", 0)
@@ -216,9 +211,6 @@ def test_on_a_phone_one_pane_at_a_time_and_the_current_answer_always_in_view(in_
     shot = tmp_path / "test-page-phone.png"
     page.screenshot(path=str(shot))
     assert png_size(shot) == (PHONE["width"], PHONE["height"])
-    if os.environ.get("UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SCREENSHOT)
 
 
 def test_on_a_phone_a_highlight_is_made_by_touch_and_a_removed_one_can_be_put_back(in_the_test, demo_session):

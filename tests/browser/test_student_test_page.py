@@ -5,9 +5,7 @@ holds (API + DB).
 """
 
 import json
-import os
 import re
-import shutil
 import struct
 from pathlib import Path
 
@@ -20,8 +18,6 @@ from conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-SCREENSHOT = BASE_DIR / "docs" / "img" / "student-test.png"
 WAIT_MS = 15000
 DEPARTURE_MS = 2500  # longer than the page waits before it counts a departure (integrity.js)
 
@@ -338,7 +334,7 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
         message="progress on the server",
     )
 
-    # The screenshot for the README, at 1280×800 (written to docs/img when missing or UPDATE_SCREENSHOTS=1).
+    # A screenshot at 1280×800 (the README's pictures come from tests/browser/test_demo_tour.py).
     page.get_by_role("tab", name=re.compile("Part 1")).click()
     page.locator(f"#question-{q[2].pk} .flag-button").click()
     page.locator(f"#question-{q[2].pk}").get_by_label("plant ash").focus()
@@ -346,9 +342,6 @@ def test_a_student_waits_takes_the_whole_test_and_submits(page, daphne_servers, 
     shot = tmp_path / "student-test.png"
     page.screenshot(path=str(shot))
     assert png_size(shot) == (1280, 800)
-    if os.environ.get("UPDATE_SCREENSHOTS") or not SCREENSHOT.exists():
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SCREENSHOT)
 
     # Leaving the page: another tab comes to the front for a while, then the window loses the focus to another
     # app; a glance away is nothing. Each departure is one violation, with its time away once the student is back.

@@ -1,6 +1,6 @@
 """The teacher's pages in a real Chromium against a real daphne server: a whole session run from the
-teacher's pages while two students take it in their own browsers; then a class of forty for smoothness
-and the README's screenshots. Every action goes through the live server (pages, REST, WebSocket).
+teacher's pages while two students take it in their own browsers; then a class of forty for smoothness,
+and the teacher's controls. Every action goes through the live server (pages, REST, WebSocket).
 """
 
 import codecs
@@ -8,9 +8,7 @@ import contextlib
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import struct
 import threading
 import time
@@ -26,10 +24,6 @@ from conftest import PASSWORD, paper_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-SCREENSHOTS = {"live": BASE_DIR / "docs" / "img" / "teacher-live.png",
-               "results": BASE_DIR / "docs" / "img" / "teacher-results.png",
-               "controls": BASE_DIR / "docs" / "img" / "teacher-controls.png"}  # fmt: skip
 LIVE_MS = 2000  # what the teacher sees must show within a second or two
 DEPARTURE_MS = 2000  # how long a student's page waits before it counts a departure (static/student/integrity.js)
 WAIT_MS = 15000
@@ -91,13 +85,10 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def keep_screenshot(page, name, tmp_path):
-    """A 1280×800 PNG for the README, written to docs/img when missing or with UPDATE_SCREENSHOTS=1."""
+    """A 1280×800 PNG in tmp_path (the README's pictures come from tests/browser/test_demo_tour.py)."""
     shot = tmp_path / f"teacher-{name}.png"
     page.screenshot(path=str(shot))
     assert png_size(shot) == (1280, 800)
-    if os.environ.get("UPDATE_SCREENSHOTS") or not SCREENSHOTS[name].exists():
-        SCREENSHOTS[name].parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SCREENSHOTS[name])
 
 
 def set_visibility(page, state):
@@ -429,7 +420,7 @@ class SocketStudent:
 
 def test_forty_students_keep_the_board_smooth_and_right(browser, daphne_servers, transactional_db, make_user, tmp_path):
     """Forty students join and work at once: every card ends right, no card is rebuilt, the page never stalls.
-    Then the teacher completes the session; the live monitor and results screenshots go to the README."""
+    Then the teacher completes the session and opens the results."""
     from classes.services import class_create
     from exams.services import test_create
     from sessions_app.services import class_enrol, session_create
@@ -760,7 +751,7 @@ def test_the_teacher_s_controls_on_the_cards_and_for_the_class(browser, daphne_s
         reopened = api.get(f"/attempts/{attempts[amira.pk]}")
         assert reopened["status"] == "IN_PROGRESS" and reopened["score"] is None
         received(amira_socket, "attempt_reopened")
-        keep_screenshot(page, "controls", tmp_path)  # the README's picture of the controls on the cards
+        keep_screenshot(page, "controls", tmp_path)
         assert errors == []
     finally:
         stack.close()
