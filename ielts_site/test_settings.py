@@ -1,5 +1,6 @@
 """Settings for the test suite: the real ones, with a cheap password hasher."""
 
+import os
 import sys
 
 from ielts_site.settings import *  # noqa: F403
@@ -7,13 +8,21 @@ from ielts_site.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}  # noqa: F405
 
+# Under pytest-xdist each worker has its own test database; its Redis channels and cache keys are its own too (two
+# workers' sessions share ids, and a login lockout is keyed by username and address).
+if worker := os.environ.get("PYTEST_XDIST_WORKER", ""):
+    CHANNEL_LAYER_PREFIX = f"{CHANNEL_LAYER_PREFIX}.{worker}"  # noqa: F405
+    if REDIS_URL:  # noqa: F405
+        CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_LAYER_PREFIX  # noqa: F405
+        CACHES["default"]["KEY_PREFIX"] = CHANNEL_LAYER_PREFIX  # noqa: F405
+
 if REDIS_URL and "pytest" in sys.modules:  # noqa: F405
     # Inside pytest, sync tests publish and read a group from separate short-lived event loops (async_to_sync),
     # which only the storing layer supports. The daphne processes that tests start use the production layer.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},  # noqa: F405
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30, "prefix": CHANNEL_LAYER_PREFIX},  # noqa: F405
         }
     }
     # That layer's shared receive lock outlives a test's event loop if a message lands as the test ends: publish
