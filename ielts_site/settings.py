@@ -26,8 +26,10 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-dev-only-chang
 DEBUG = env_flag("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
-# Origins (scheme://host[:port]) of other sites' pages allowed to call the API and open the sockets.
+# Origins (scheme://host[:port]) of other sites' pages allowed to call the API (django-cors-headers, under /api/v1/
+# only) and open the sockets (realtime/handshake.py).
 CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/v1/"
 # Addresses or networks of the reverse proxies whose X-Forwarded-For names the client (ielts_site/security.py);
 # with none, the client is the socket's peer and a forwarded header is ignored.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "accounts",
     "exams",
     "classes",
@@ -58,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything that may answer (django-cors-headers' docs): a preflight is answered here.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ielts_site.ops.middleware.RequestLogMiddleware",
