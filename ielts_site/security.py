@@ -1,5 +1,5 @@
-"""Request-level security rules: the client's address (behind trusted proxies only), the body size limit and the
-Permissions-Policy header."""
+"""Request-level security rules: the client's address (behind trusted proxies only), whether an address is in
+listed networks, the body size limit and the Permissions-Policy header."""
 
 import ipaddress
 from functools import lru_cache
@@ -23,6 +23,11 @@ def _trusted(address: str, networks) -> bool:
     except ValueError:
         return False
     return any(ip in network for network in networks)
+
+
+def address_in(address: str | None, networks: list[str]) -> bool:
+    """Whether the address is inside one of these networks (`10.0.0.0/8`; a bare address is a network of one)."""
+    return bool(address) and _trusted(address, _networks(tuple(networks)))
 
 
 def client_address(request) -> str | None:

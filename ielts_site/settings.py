@@ -30,6 +30,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # only) and open the sockets (realtime/handshake.py).
 CORS_ALLOWED_ORIGINS = env_list("DJANGO_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/v1/"
+# GET /metrics (ielts_site/ops/metrics.py) answers the bearer of this token, and peers in these networks without one;
+# with neither set it is 404.
+METRICS_TOKEN = os.environ.get("DJANGO_METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("DJANGO_METRICS_ALLOWED_NETWORKS")
 # Addresses or networks of the reverse proxies whose X-Forwarded-For names the client (ielts_site/security.py);
 # with none, the client is the socket's peer and a forwarded header is ignored.
 TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES")
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ielts_site.ops.middleware.ResponseCountMiddleware",
     # Before anything that may answer (django-cors-headers' docs): a preflight is answered here.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",

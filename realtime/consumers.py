@@ -13,6 +13,7 @@ from django.conf import settings
 
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
+from ielts_site.ops import metrics
 from realtime import batching, calls, protocol
 from realtime.calls import Role
 from realtime.db import database_call
@@ -78,6 +79,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         self.last_touch = time.monotonic()
         await self.accept()
         self.accepted = True
+        metrics.ws_connection_accepted()
         logger.info("ws connected", extra=self._log_fields())
         await self.send_json(
             server_message(
@@ -93,6 +95,8 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         await self.close()
 
     async def disconnect(self, code):
+        if self.accepted:
+            metrics.ws_connection_closed()  # first: the clean-up below may be cancelled
         if self.syncing is not None:
             self.syncing.cancel()
         if self.joined:
@@ -175,6 +179,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             return await self._error("no_attempt", "You have no attempt yet: wait for the start.", message.event_id)
 
     async def on_student_event(self, message):
+        arrived = time.perf_counter()
         if self.role != Role.STUDENT:
             return await self._error("forbidden", "Only students send test events.", message.event_id)
         if self.revoked:
@@ -191,6 +196,9 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
             logger.exception("ws event failed", extra={**self._log_fields(), "event": message.type})
             return await self._error("server_error", "The server could not apply this event.", message.event_id)
         await self.send_json(protocol.ack_message(self.session_id, event_id=message.event_id, **outcome.ack))
+        if outcome.applied:
+            metrics.WS_EVENTS_APPLIED.labels(type=message.type).inc()
+            metrics.WS_EVENT_APPLY_SECONDS.observe(time.perf_counter() - arrived)
         self._touch()
 
     async def _find_attempt(self):
@@ -207,6 +215,7 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         batching.touch(session_id=self.session_id, student_id=self.user.pk)
 
     async def _error(self, code: str, message: str, event_id: str | None = None):
+        metrics.WS_ERRORS.labels(code=code).inc()
         await self.send_json(protocol.error_message(self.session_id, code=code, message=message, event_id=event_id))
 
     async def _send_state_sync(self) -> bool:

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ielts_site.clock import iso, now
+from ielts_site.ops.metrics import PUBLISHES
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,15 @@ def server_message(message_type: str, session_id, **fields) -> dict:
 
 
 def publish(session_id, message: dict, *, audience: Audience = Audience.EVERYONE) -> None:
-    _send(group_for(session_id, audience), {"type": HANDLER_TYPE, "message": message})
+    _publish([group_for(session_id, audience)], message)
+
+
+def _publish(groups: list[str], message: dict) -> None:
+    """Every server message to a session's groups goes out here: one publish, whatever the groups and receivers."""
+    PUBLISHES.inc()
+    event = {"type": HANDLER_TYPE, "message": message}
+    for group in groups:
+        _send(group, event)
 
 
 def _send(group: str, event: dict) -> None:
@@ -119,17 +128,16 @@ def publish_to_student_on_commit(session_id, student_id, message_type: str, /, *
     """A message for one student (their connections to the session) and the session's teachers, once the
     transaction commits; no other student hears it."""
     message = server_message(message_type, session_id, **fields)
-    event = {"type": HANDLER_TYPE, "message": message}
-    for group in (student_group(session_id, student_id), teachers_group(session_id)):
-        transaction.on_commit(lambda group=group: _send(group, event))
+    groups = [student_group(session_id, student_id), teachers_group(session_id)]
+    transaction.on_commit(lambda: _publish(groups, message))
 
 
 def publish_to_students_on_commit(session_id, student_ids, message_type: str, /, **fields) -> None:
     """A message for these students (each on their own connections to the session) alone, once the transaction
     commits."""
-    event = {"type": HANDLER_TYPE, "message": server_message(message_type, session_id, **fields)}
+    message = server_message(message_type, session_id, **fields)
     groups = [student_group(session_id, student_id) for student_id in student_ids]
-    transaction.on_commit(lambda: [_send(group, event) for group in groups])
+    transaction.on_commit(lambda: _publish(groups, message))
 
 
 def resync_on_commit(session_id, student_ids=None) -> None:

@@ -8,6 +8,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from ielts_site.ops import metrics
 from realtime import protocol
 from realtime.consumers import ACCESS_REVOKED_CLOSE_CODE
 from realtime.db import database_call
@@ -27,6 +28,7 @@ def _still_a_student(user_id) -> bool:
 
 class HomeConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: tuple[str, ...] = ()
+    accepted = False
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -41,6 +43,8 @@ class HomeConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.accepted = True
+        metrics.ws_connection_accepted()
 
     async def _refuse(self, reason: str):
         """Close before accepting: the client sees HTTP 403 and nothing else."""
@@ -48,6 +52,8 @@ class HomeConsumer(AsyncJsonWebsocketConsumer):
         await self.close()
 
     async def disconnect(self, code):
+        if self.accepted:
+            metrics.ws_connection_closed()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -56,9 +62,7 @@ class HomeConsumer(AsyncJsonWebsocketConsumer):
             content = protocol.decode(text_data, max_bytes=settings.WS_MAX_MESSAGE_BYTES)
             protocol.parse(content, known_types={"heartbeat"})
         except protocol.MessageRejected as exc:
-            return await self.send_json(
-                protocol.error_message(None, code=exc.code, message=exc.detail, event_id=exc.event_id)
-            )
+            return await self._error(exc.code, exc.detail, exc.event_id)
         await self.send_json(protocol.pong_message(None))  # a heartbeat: the one type it takes
 
     async def session_event(self, event):
@@ -68,10 +72,12 @@ class HomeConsumer(AsyncJsonWebsocketConsumer):
         if await database_call(_still_a_student)(self.user.pk):
             return
         logger.info("ws home access revoked", extra={"user_id": self.user.pk})
-        await self.send_json(
-            protocol.error_message(None, code="forbidden", message="You no longer have access to this page.")
-        )
+        await self._error("forbidden", "You no longer have access to this page.")
         await self.close(code=ACCESS_REVOKED_CLOSE_CODE)
 
     async def session_resubscribed(self, event):
         await self.close(code=RESUBSCRIBED_CLOSE_CODE)
+
+    async def _error(self, code: str, message: str, event_id: str | None = None):
+        metrics.WS_ERRORS.labels(code=code).inc()
+        await self.send_json(protocol.error_message(None, code=code, message=message, event_id=event_id))

@@ -35,6 +35,7 @@ from sessions_app.services.lifecycle import (
     session_start,
     session_update,
     sessions_due_ids,
+    sessions_overdue_count,
 )
 from sessions_app.services.presence import (
     MAX_SOCKETS_PER_STUDENT,
@@ -88,4 +89,5 @@ __all__ = [
     "session_start",
     "session_update",
     "sessions_due_ids",
+    "sessions_overdue_count",
 ]

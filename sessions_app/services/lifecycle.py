@@ -5,6 +5,7 @@ Every transition locks the session row, checks TRANSITIONS and publishes after c
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -300,9 +301,10 @@ def _open_later(cutoff):
     return Attempt.objects.filter(session=OuterRef("pk"), status=AttemptStatus.IN_PROGRESS, ends_at__gt=cutoff)
 
 
-def _due():
-    """Sessions whose own time (plus the grace) is up and that no attempt with a later deadline keeps open."""
-    cutoff = now() - grace_period()
+def _due(*, late_by: timedelta = timedelta(0)):
+    """Sessions whose own time (plus the grace, plus `late_by`) is up and that no attempt with a later deadline keeps
+    open."""
+    cutoff = now() - grace_period() - late_by
     return Session.objects.filter(status=SessionStatus.IN_PROGRESS, ends_at__lte=cutoff).exclude(
         Exists(_open_later(cutoff))
     )
@@ -351,6 +353,11 @@ def attempt_close_if_due(*, attempt_id: int) -> bool:
 
 def sessions_due_ids() -> list[int]:
     return list(_due().values_list("pk", flat=True))
+
+
+def sessions_overdue_count(*, late_by: timedelta) -> int:
+    """Sessions the clock should have completed more than `late_by` ago: it has stopped, or fails on them."""
+    return _due(late_by=late_by).count()
 
 
 @transaction.atomic
