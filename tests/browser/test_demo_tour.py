@@ -27,6 +27,7 @@ from sessions_app.management.commands.seed_demo import (
     STUDENT_PASSWORD,
     TEACHER,
 )
+from tests.browser.support import login
 from tests.browser.test_departures import with_real_focus
 from tests.browser.test_phone_layout import select_in_passage
 from tests.browser.test_student_test_page import png_size
@@ -66,15 +67,6 @@ def keep_screenshot(page, name, tmp_path, size):
     if os.environ.get("UPDATE_SCREENSHOTS") or not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, target)
-
-
-def login(page, url, username, password, landing):
-    page.goto(f"{url}/")  # the address `make run` prints: the login form first
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{landing}")
 
 
 class Api:
@@ -125,7 +117,9 @@ def test_the_demo_tour_from_the_teacher_s_login_to_the_results(browser, daphne_s
         teacher = new_context(viewport=MONITOR).new_page()
         teacher.on("dialog", lambda dialog: dialog.accept())  # "Complete now?"
         teacher.on("pageerror", lambda error: errors.append(f"teacher: {error}"))
-        login(teacher, url, TEACHER["username"], TEACHER["password"], "/teacher/")
+        teacher.goto(f"{url}/")  # the address `make run` prints: the login form first
+        expect(teacher).to_have_url(re.compile(r"/accounts/login/"))
+        login(teacher, url, TEACHER["username"], "/teacher/", password=TEACHER["password"])
         class_card = teacher.locator("section.class-card", has=teacher.get_by_role("heading", name=CLASS_NAME))
         expect(class_card).to_contain_text("30 students")
         item = class_card.locator(f'li.session-item[data-session-id="{session.pk}"]')
@@ -150,7 +144,7 @@ def test_the_demo_tour_from_the_teacher_s_login_to_the_results(browser, daphne_s
             options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if on_phone else {"viewport": DESKTOP}
             page = new_context(**options).new_page()
             page.on("pageerror", lambda error, who=username: errors.append(f"{who}: {error}"))
-            login(page, url, username, STUDENT_PASSWORD, "/my-sessions/")
+            login(page, url, username, password=STUDENT_PASSWORD)
             open_now = page.locator("section", has=page.get_by_role("heading", name="Open now"))
             expect(open_now).to_contain_text(SESSION_TITLE)
             enter = open_now.get_by_role("link", name=re.compile("Enter the waiting room"))

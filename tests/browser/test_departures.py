@@ -9,10 +9,10 @@ the real loss of the window's focus (Playwright's focus emulation switched off f
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, paper_data
+from conftest import paper_data
+from tests.browser.support import class_of_one, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -24,27 +24,7 @@ DEPARTURE_MS = 2000  # how long the student's page waits before it counts a depa
 @pytest.fixture
 def classroom(transactional_db, make_user):
     """A teacher, a class of one student and a session of a small paper, its waiting room not open yet."""
-    from classes.services import class_create
-    from exams.services import test_create
-    from sessions_app.services import class_enrol, session_create
-
-    teacher = make_user("TEACHER", username="tess", first_name="Tess", last_name="Teacher")
-    student = make_user("STUDENT", username="amira", first_name="Amira", last_name="Haddad")
-    klass = class_create(name="Beacon 31", created_by=teacher)
-    class_enrol(school_class=klass, student=student)
-    paper = test_create(**paper_data(), created_by=teacher)
-    session = session_create(
-        school_class=klass, test=paper, title="Monday mock", scheduled_at=timezone.now(), created_by=teacher
-    )
-    return {"teacher": teacher, "student": student, "session": session}
-
-
-def login(page, url, username, landing):
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{landing}")
+    return class_of_one(make_user, paper_data())
 
 
 def violations(session):

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_teacher_live import WAIT_MS, Api, classroom, login, time_now  # noqa: F401 (a fixture)
+from tests.browser.support import login
+from tests.browser.test_teacher_live import WAIT_MS, Api, classroom, time_now  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD
+from tests.browser.support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -26,14 +26,6 @@ def classroom(transactional_db, make_user):
     klass = class_create(name="Beacon 31", created_by=teacher)
     class_enrol(school_class=klass, student=amira)
     return {"teacher": teacher, "amira": amira, "class": klass}
-
-
-def login(page, url, username, landing):
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{landing}")
 
 
 def write_question(question, *, prompt, answers, qtype=None):

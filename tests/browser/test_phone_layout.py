@@ -8,13 +8,12 @@ paragraph letters set apart, and a run of matching-headings questions under one 
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.static_modules import serve_static_modules
+from tests.browser.support import class_of_one, login
 from tests.browser.test_student_test_page import (
     Server,
-    login,
     passages_of,
     png_size,
     questions_of,
@@ -31,20 +30,9 @@ MIN_TARGET_PX = 44
 @pytest.fixture
 def demo_session(transactional_db, make_user):
     """The demo paper's session for a class of one, its waiting room not open yet."""
-    from classes.services import class_create
     from exams.demo_paper import DEMO_PAPER
-    from exams.services import test_create
-    from sessions_app.services import class_enrol, session_create
 
-    teacher = make_user("TEACHER", username="tess", first_name="Tess", last_name="Teacher")
-    student = make_user("STUDENT", username="amira", first_name="Amira", last_name="Haddad")
-    klass = class_create(name="Beacon 31", created_by=teacher)
-    class_enrol(school_class=klass, student=student)
-    paper = test_create(**DEMO_PAPER, created_by=teacher)
-    session = session_create(
-        school_class=klass, test=paper, title="Monday mock", scheduled_at=timezone.now(), created_by=teacher
-    )
-    return {"session": session, "teacher": teacher, "student": student}
+    return class_of_one(make_user, DEMO_PAPER)
 
 
 @pytest.fixture

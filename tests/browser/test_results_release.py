@@ -2,10 +2,10 @@
 Chromium against a real daphne server, as the student and the teacher see them."""
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.test_student_test_page import PAPER, Server, login, start_test
+from tests.browser.support import class_of_one, login
+from tests.browser.test_student_test_page import PAPER, Server, start_test
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -14,30 +14,14 @@ WAIT_MS = 15000
 
 @pytest.fixture
 def classroom(transactional_db, make_user):
-    from classes.services import class_create
-    from exams.services import test_create
-    from sessions_app.services import class_enrol, session_create
-
-    teacher = make_user("TEACHER", username="tess", first_name="Tess", last_name="Teacher")
-    student = make_user("STUDENT", username="amira", first_name="Amira", last_name="Haddad")
-    klass = class_create(name="Beacon 31", created_by=teacher)
-    class_enrol(school_class=klass, student=student)
-    paper = test_create(**PAPER, created_by=teacher)
-    session = session_create(
-        school_class=klass, test=paper, title="Monday mock", scheduled_at=timezone.now(), created_by=teacher,
-        results_release="MANUAL", review=True,
-    )  # fmt: skip
-    return {"teacher": teacher, "student": student, "paper": paper, "session": session}
+    """Amira's session of the paper, whose results wait for the teacher and come with a review."""
+    return class_of_one(make_user, PAPER, results_release="MANUAL", review=True)
 
 
 def teacher_page(browser, url):
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill("tess")
-    page.get_by_label("Password").fill("pass-12345")
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}/teacher/")
+    login(page, url, "tess", "/teacher/")
     return page
 
 

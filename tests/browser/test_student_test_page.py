@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from tests.browser.support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -135,14 +136,6 @@ def wait_until(predicate, timeout=10.0, message="condition"):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {message}")
-
-
-def login(page, url, username):
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}/my-sessions/")
 
 
 def student_connected(session, student):

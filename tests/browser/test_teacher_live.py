@@ -21,6 +21,7 @@ from django.template.defaultfilters import floatformat
 from playwright.sync_api import expect
 
 from conftest import PASSWORD, paper_data
+from tests.browser.support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -64,14 +65,6 @@ class Api:
 
     def post(self, path, body=None):
         return httpx.post(f"{self.url}/api/v1{path}", headers=self.headers, json=body or {}, timeout=10)
-
-
-def login(page, url, username, landing):
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{landing}")
 
 
 def card(page, student):
