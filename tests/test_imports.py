@@ -2,6 +2,8 @@
 (the admin and `import_paper`). Each is all or nothing and reports every problem where it is."""
 
 import io
+import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +14,10 @@ from django.urls import reverse
 from accounts.models import User
 from classes.models import Enrolment
 from classes.services import class_create
+from conftest import BASE_DIR as ROOT
+from conftest import paper_data
+from exams.models import Test
+from exams.paper_file import PaperFileRefused, paper_import, paper_read
 from sessions_app.models import Participant
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +176,125 @@ def test_the_command_reports_every_problem_and_imports_nothing(tmp_path, school_
     assert "line 3, username: already taken by a teacher." in str(refused.value)
     assert "line 4, username: appears twice (first on line 2)." in str(refused.value)
     assert not User.objects.filter(username="ok1").exists()
+
+
+# ---------------------------------------------------------------- papers
+
+
+def paper_upload(data) -> SimpleUploadedFile:
+    content = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return SimpleUploadedFile("paper.json", content, content_type="application/json")
+
+
+def bad_paper() -> dict:
+    """Three problems, each at its own path."""
+    data = paper_data()
+    data["passages"][0]["questions"][1]["answers"] = []
+    data["passages"][1]["text"] = ""
+    data["passages"][1]["audio"] = "section2.mp3"
+    return data
+
+
+def test_the_documented_example_imports(teacher):
+    doc = (ROOT / "docs" / "paper-format.md").read_text()
+    example = re.search(r"## Example\s+```json\n(.*?)```", doc, re.S).group(1)
+
+    test = paper_import(paper=paper_read(example.encode()), owner=teacher)
+
+    assert test.title == "Academic Reading: The wool trade" and test.created_by == teacher
+    assert list(test.questions.order_by("number").values_list("answers", flat=True)) == [["TRUE"], ["B"], ["Flanders"]]
+
+
+def test_a_bad_paper_reports_every_path_and_creates_nothing():
+    with pytest.raises(PaperFileRefused) as refused:
+        paper_read(json.dumps(bad_paper()).encode())
+
+    assert set(refused.value.errors) == {
+        "passages.0.questions.1.answers",
+        "passages.1.text",
+        "passages.1.audio",
+    }
+    assert "passages.1.audio: Audio and image files are not supported yet; remove this field." in refused.value.lines()
+    assert not Test.objects.exists()
+
+
+def test_the_paper_rules_after_the_serializer_refuse_the_whole_paper(teacher):
+    data = paper_data()
+    data["passages"][1]["questions"][0]["number"] = 9
+
+    with pytest.raises(PaperFileRefused) as refused:
+        paper_import(paper=paper_read(json.dumps(data).encode()), owner=teacher)
+
+    assert list(refused.value.errors) == ["paper"]
+    assert not Test.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{", "The file is not UTF-8 text."),
+        (b'{"title": ', "The file is not JSON: Expecting value at line 1, column 11."),
+        (b"[]", "The file must hold one JSON object: the paper."),
+    ],
+)
+def test_a_file_that_is_not_a_paper_is_refused(content, message):
+    with pytest.raises(PaperFileRefused) as refused:
+        paper_read(content)
+
+    assert refused.value.lines() == [f"paper: {message}"]
+
+
+def test_the_admin_imports_a_paper_for_its_uploader(teacher):
+    client = client_for(teacher)
+    changelist = client.get(reverse("admin:exams_test_changelist"))
+    assert reverse("admin:exams_test_import") in changelist.content.decode()
+
+    response = client.post(reverse("admin:exams_test_import"), {"file": paper_upload(paper_data())})
+
+    test = Test.objects.get()
+    assert response.status_code == 302 and response.url == reverse("admin:exams_test_change", args=[test.pk])
+    assert test.created_by == teacher and test.questions.count() == 4
+
+
+def test_the_admin_shows_every_problem_and_imports_nothing(teacher):
+    response = client_for(teacher).post(reverse("admin:exams_test_import"), {"file": paper_upload(bad_paper())})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    for path in ("passages.0.questions.1.answers", "passages.1.text", "passages.1.audio"):
+        assert f"{path}: " in page
+    assert "Nothing was imported" in page
+    assert not Test.objects.exists()
+
+
+def test_students_may_not_import_papers(students):
+    response = client_for(students[0]).post(reverse("admin:exams_test_import"), {"file": paper_upload(paper_data())})
+
+    assert response.status_code == 302 and "/login/" in response.url  # the admin's own gate
+    assert not Test.objects.exists()
+
+
+def test_the_command_imports_a_paper_for_its_owner(tmp_path, teacher):
+    path = tmp_path / "paper.json"
+    path.write_text(json.dumps(paper_data()))
+    out = io.StringIO()
+
+    call_command("import_paper", str(path), "--owner", "teacher", stdout=out)
+
+    test = Test.objects.get()
+    assert test.created_by == teacher
+    assert f"(id {test.pk}): 2 passage(s), 4 question(s)" in out.getvalue()
+
+
+def test_the_command_reports_every_path_and_imports_nothing(tmp_path, students):
+    path = tmp_path / "paper.json"
+    path.write_text(json.dumps(bad_paper()))
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_paper", str(path))
+    with pytest.raises(CommandError, match="No teacher or admin"):
+        call_command("import_paper", str(path), "--owner", students[0].username)
+
+    assert "passages.0.questions.1.answers: " in str(refused.value)
+    assert "passages.1.text: " in str(refused.value)
+    assert not Test.objects.exists()
