@@ -64,10 +64,13 @@ def student_rows_read(content: bytes) -> list[StudentRow]:
     unknown = [name for name in columns if name not in COLUMNS]
     if unknown:
         raise StudentFileRefused([RowError(reader.line_num, "header", f"unknown column(s) {', '.join(unknown)}.")])
-    rows = []
+    rows, overfull = [], []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
+        if len(cells) > len(columns):  # e.g. an unquoted comma in a name: every value after it would shift
+            message = f"{len(cells)} values for {len(columns)} columns (quote a value that holds a {delimiter})."
+            overfull.append(RowError(reader.line_num, "", message))
         values = dict(zip(columns, cells, strict=False))
         rows.append(
             StudentRow(
@@ -78,6 +81,8 @@ def student_rows_read(content: bytes) -> list[StudentRow]:
                 password=values.get("password", ""),
             )
         )
+    if overfull:
+        raise StudentFileRefused(overfull)
     if not rows:
         raise StudentFileRefused([RowError(None, "", "it has no student rows under the header.")])
     if len(rows) > MAX_ROWS:

@@ -19,6 +19,7 @@ from conftest import paper_data
 from exams.models import Test
 from exams.paper_file import PaperFileRefused, paper_import, paper_read
 from sessions_app.models import Participant
+from sessions_app.services import class_archive
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,7 @@ def test_a_byte_order_mark_and_semicolons_are_read(teacher, school_class):
     [
         ("name,surname\nx,y\n", "line 1, header: the header row must name username, first_name, last_name"),
         ("username,first_name,last_name\n", "the file: it has no student rows under the header."),
+        ("username,first_name,last_name\nann,Ann,Lee, Jr\n", "line 2: 4 values for 3 columns (quote a value that"),
         ("username,first_name,last_name\n" + "s,a,b\n" * 501, "the file: it has 501 students; import at most 500"),
     ],
 )
@@ -176,6 +178,15 @@ def test_the_command_reports_every_problem_and_imports_nothing(tmp_path, school_
     assert "line 3, username: already taken by a teacher." in str(refused.value)
     assert "line 4, username: appears twice (first on line 2)." in str(refused.value)
     assert not User.objects.filter(username="ok1").exists()
+
+
+def test_an_archived_class_takes_no_import(teacher, school_class):
+    class_archive(school_class=school_class)
+
+    response = import_students(client_for(teacher), school_class, "username,first_name,last_name\nlate,La,Te\n")
+
+    assert response.status_code == 409
+    assert not User.objects.filter(username="late").exists()
 
 
 # ---------------------------------------------------------------- papers
