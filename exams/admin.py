@@ -1,18 +1,25 @@
 """The test bank in the admin: a paper with its passages and numbered questions. Teachers author papers too, and
 see and change only their own (exams.selectors); the rules of what may be written are exams.validation's, the same
-as the API's (the model's `clean()` runs them for every form here)."""
+as the API's (the model's `clean()` runs them for every form here). "Import a paper" takes a JSON file of
+docs/paper-format.md, checked by the API's create serializer (exams.paper_file)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.messages.storage import default_storage
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.text import Truncator
 
+from exams.forms import PaperFileForm
 from exams.models import Passage, Question, Test
+from exams.paper_file import PaperFileRefused, paper_import
 from exams.selectors import (
     paper_in_use,
     paper_is_owned_by,
@@ -182,6 +189,35 @@ class TestAdmin(admin.ModelAdmin):
     formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}}
     fields = ("title", "module", "time_limit_minutes", "band_table", "created_by", "created_at", "updated_at")
     inlines = [PassageInline, QuestionInline]
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="exams_test_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a paper's JSON file; the new paper's change form on success, every problem on the form otherwise."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PaperFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                test = paper_import(paper=form.cleaned_data["paper"], owner=request.user)
+            except PaperFileRefused as refusal:
+                form.add_error("file", refusal.lines())
+            else:
+                messages.success(request, f"The paper “{test.title}” was imported.")
+                return redirect("admin:exams_test_change", test.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a paper",
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/exams/test/import_paper.html", context, status=400 if form.errors else 200
+        )
 
     def get_queryset(self, request):
         return (

@@ -74,7 +74,7 @@ _DRF_CODES = {
 }
 
 
-def _flatten_errors(detail) -> dict:
+def flatten_errors(detail) -> dict:
     """Field → messages; nested errors get dotted paths (`passages.0.questions.1.number`)."""
     errors: dict[str, list[str]] = {}
 
@@ -123,7 +123,7 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten_errors(exc.detail)
+        errors = flatten_errors(exc.detail)
         first_field, first_messages = next(iter(errors.items()), ("", ["Invalid input."]))
         detail = first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
         response.data = {"code": "invalid", "detail": detail, "errors": errors}

@@ -1,5 +1,5 @@
-"""The teacher pages' forms: a new session and a pasted list of usernames to enrol (the class page), a violation's
-review (the timeline)."""
+"""The teacher pages' forms: a new session, a pasted list of usernames to enrol and a students' CSV file to import
+(the class page), a violation's review (the timeline)."""
 
 import re
 from datetime import timedelta
@@ -7,10 +7,12 @@ from datetime import timedelta
 from django import forms
 
 from attempts.models import Verdict
+from classes.student_csv import StudentFileRefused, student_rows_read
 from exams.models import TIME_LIMIT_MINUTES, Test
 from sessions_app.models import ResultsRelease
 
 MAX_PASTED_USERNAMES = 200
+MAX_STUDENT_FILE_BYTES = 512 * 1024
 
 
 class SessionCreateForm(forms.Form):
@@ -72,6 +74,25 @@ class UsernameListForm(forms.Form):
         if len(unique) > MAX_PASTED_USERNAMES:
             raise forms.ValidationError(f"Paste at most {MAX_PASTED_USERNAMES} usernames at a time.")
         return unique
+
+
+class StudentFileForm(forms.Form):
+    """A CSV of students (classes.student_csv); `cleaned_data["rows"]` are its rows, each problem of the file's
+    shape is an error of `file` (the rows' own rules are checked by the import)."""
+
+    file = forms.FileField(
+        label="CSV file", help_text="Columns username, first_name, last_name and optionally password."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_STUDENT_FILE_BYTES:
+            raise forms.ValidationError(f"The file is over {MAX_STUDENT_FILE_BYTES // 1024} KB.")
+        try:
+            self.cleaned_data["rows"] = student_rows_read(upload.read())
+        except StudentFileRefused as refusal:
+            raise forms.ValidationError([str(error) for error in refusal.errors]) from None
+        return upload
 
 
 class ViolationReviewForm(forms.Form):

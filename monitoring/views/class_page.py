@@ -1,5 +1,6 @@
-"""The class page: its sessions and students, and the four things its forms do (schedule a session, enrol a
-student found by the search, enrol a pasted list of usernames, remove a student), one view each.
+"""The class page: its sessions and students, and the five things its forms do (schedule a session, enrol a
+student found by the search, enrol a pasted list of usernames, import students from a CSV file, remove a student),
+one view each.
 
 The forms all post to the page's own URL with an `action` field, and `class_page` routes them. A refusal
 from a service is shown as a message on the page again, with 409 for a conflict and 400 otherwise.
@@ -18,9 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.serializers import MAX_ID
 from classes.models import Class, ClassStatus
+from classes.student_csv import StudentFileRefused
 from ielts_site.errors import ApplicationError, InvalidInput
 from monitoring.access import admin_links, staff_required, visible_class
-from monitoring.forms import SessionCreateForm, UsernameListForm
+from monitoring.forms import SessionCreateForm, StudentFileForm, UsernameListForm
 from monitoring.selectors import (
     class_enrolments,
     class_sessions,
@@ -29,19 +31,30 @@ from monitoring.selectors import (
     students_outside_class_matching,
     users_by_username,
 )
-from sessions_app.services import class_enrol, class_unenrol, session_create
+from sessions_app.services import class_enrol, class_unenrol, session_create, students_import
 
 ID_PATTERN = re.compile(r"[0-9]{1,19}")
 SEARCH_LIMIT = 20
 
 
-def _render(request, school_class: Class, *, session_form=None, username_form=None, outcomes=None, status=200):
+def _render(
+    request,
+    school_class: Class,
+    *,
+    session_form=None,
+    username_form=None,
+    student_file_form=None,
+    outcomes=None,
+    status=200,
+):
     """The page, with the forms as a POST left them (fresh ones otherwise) and the search of `?q=` if any."""
     if session_form is None:
         in_an_hour = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=1)
         session_form = SessionCreateForm(initial={"scheduled_at": in_an_hour})
     if username_form is None:
         username_form = UsernameListForm()
+    if student_file_form is None:
+        student_file_form = StudentFileForm()
     query = request.GET.get("q", "").strip()
     sessions = class_sessions(school_class)
     context = {
@@ -52,6 +65,7 @@ def _render(request, school_class: Class, *, session_form=None, username_form=No
         "groups": split_sessions(sessions),
         "session_form": session_form,
         "username_form": username_form,
+        "student_file_form": student_file_form,
         "outcomes": outcomes,
         "query": query,
         "search_results": students_outside_class_matching(school_class, query, limit=SEARCH_LIMIT) if query else None,
@@ -161,6 +175,27 @@ def class_students_enrol_list(request, class_id):
 
 @require_POST
 @staff_required
+def class_students_import(request, class_id):
+    """Import a CSV of students; on success the sheet of the new students' passwords, shown this once and never
+    cached; on any problem the page again with every one of them and nothing imported."""
+    school_class = visible_class(request.user, class_id)
+    form = StudentFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, school_class, student_file_form=form, status=400)
+    try:
+        result = students_import(school_class=school_class, rows=form.cleaned_data["rows"], by=request.user)
+    except StudentFileRefused as refusal:
+        form.add_error("file", [str(error) for error in refusal.errors])
+        return _render(request, school_class, student_file_form=form, status=400)
+    except ApplicationError as error:
+        return _refused(request, school_class, error, student_file_form=form)
+    response = render(request, "teacher/student_sheet.html", {"school_class": school_class, "result": result})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_required
 def class_student_remove(request, class_id):
     """Take a student out of the class (the service takes them out of its unfinished sessions too)."""
     school_class = visible_class(request.user, class_id)
@@ -186,6 +221,7 @@ CLASS_ACTIONS = {
     "create_session": class_session_create,
     "enrol": class_student_enrol,
     "enrol_list": class_students_enrol_list,
+    "import_students": class_students_import,
     "remove": class_student_remove,
 }
 

@@ -4,6 +4,7 @@
 - `controls`: the teacher's live controls (pause, resume, extra time, finish, reopen, messages, reviews).
 - `actions`: `SESSION_ACTIONS`, the teacher's transitions listed once for the REST API, the admin and the monitor.
 - `classes`: the class rules that involve sessions (archive, enrol, unenrol).
+- `student_import`: students from a file into a class, all or nothing.
 - `presence`: who is connected (joins, leaves, touches) and the live counts.
 - `processes`: server processes, their heartbeats, and forgetting a dead one.
 """
@@ -50,6 +51,7 @@ from sessions_app.services.processes import (
     server_process_register,
     server_processes_sweep,
 )
+from sessions_app.services.student_import import ImportResult, students_import
 
 __all__ = [
     "attempt_close_if_due",
@@ -71,6 +73,8 @@ __all__ = [
     "class_archive",
     "class_enrol",
     "class_unenrol",
+    "ImportResult",
+    "students_import",
     "live_stats_changed",
     "participant_connect",
     "participant_disconnect",
