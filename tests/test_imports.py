@@ -124,7 +124,7 @@ def test_a_byte_order_mark_and_semicolons_are_read(teacher, school_class):
         ("name,surname\nx,y\n", "line 1, header: the header row must name username, first_name, last_name"),
         ("username,first_name,last_name\n", "the file: it has no student rows under the header."),
         ("username,first_name,last_name\nann,Ann,Lee, Jr\n", "line 2: 4 values for 3 columns (quote a value that"),
-        ("username,first_name,last_name\n" + "s,a,b\n" * 501, "the file: it has 501 students; import at most 500"),
+        ("username,first_name,last_name\n" + "s,a,b\n" * 201, "the file: it has 201 students; import at most 200"),
     ],
 )
 def test_a_file_of_the_wrong_shape_is_refused(teacher, school_class, text, error):
