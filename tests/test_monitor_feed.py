@@ -36,6 +36,7 @@ WORDED_FIELDS = {
     "answer_submitted": ("question_id",),
     "tab_violation": ("violation_type",),
     "text_highlighted": ("text",),
+    "highlight_noted": ("note",),
     "question_flagged": ("question_id", "flagged"),
     "attempt_submitted": ("score", "band", "reason"),
     "time_extended": ("seconds", "reason"),
@@ -45,8 +46,8 @@ WORDED_FIELDS = {
 FEED_TYPES = {
     "waiting_room_opened", "session_started", "session_completed", "session_cancelled", "session_paused",
     "session_resumed", "participant_joined", "participant_disconnected", "answer_submitted", "tab_violation",
-    "text_highlighted", "highlight_removed", "question_flagged", "attempt_submitted", "time_extended",
-    "attempt_reopened", "teacher_message", "violation_reviewed",
+    "text_highlighted", "highlight_removed", "highlight_noted", "question_flagged", "attempt_submitted",
+    "time_extended", "attempt_reopened", "teacher_message", "violation_reviewed",
 }  # fmt: skip
 
 
