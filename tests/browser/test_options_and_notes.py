@@ -129,8 +129,10 @@ def test_options_are_kept_a_note_reaches_the_teacher_and_axe_finds_nothing_serio
     expect(root).to_have_class(re.compile(r"\btext-xlarge\b"))
     expect(root).to_have_class(re.compile(r"\bcolours-yellow\b"))
     expect(page.locator(".passage-text mark.noted")).to_have_attribute("data-note", "colour of the thread")
-    page.get_by_role("button", name="Options").click()
-    expect(page.get_by_role("dialog", name="Options").get_by_label("Extra large")).to_be_checked()
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    page.get_by_role("button", name="Options", exact=True).click()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Extra large")).to_be_checked()
     page.keyboard.press("Escape")
 
     # Clearing the note: the editor's "Remove note".
