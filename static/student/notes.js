@@ -66,10 +66,13 @@ function showNoteButton(mark) {
   button.dataset.key = mark.dataset.key;
   button.textContent = mark.classList.contains("noted") ? "Edit note" : "Note";
   button.hidden = false;
-  const rect = mark.getBoundingClientRect();
+  // Just after the highlight's end, on its line: clear of the note shown below the highlight.
+  const rects = mark.getClientRects();
+  const end = rects[rects.length - 1] || mark.getBoundingClientRect();
   const maxLeft = window.innerWidth - button.offsetWidth - 8;
-  button.style.top = `${Math.min(rect.bottom + 6, window.innerHeight - button.offsetHeight - 8)}px`;
-  button.style.left = `${Math.max(8, Math.min(rect.left, maxLeft))}px`;
+  const top = end.top + end.height / 2 - button.offsetHeight / 2;
+  button.style.top = `${Math.max(8, Math.min(top, window.innerHeight - button.offsetHeight - 8))}px`;
+  button.style.left = `${Math.max(8, Math.min(end.right + 8, maxLeft))}px`;
 }
 
 function hideNoteButton() {
