@@ -116,6 +116,8 @@ class Highlight(models.Model):
     position_start = models.PositiveIntegerField()
     position_end = models.PositiveIntegerField()
     timestamp = models.DateTimeField(default=timezone.now)
+    # The student's own note on it (`highlight_noted`); null when it has none.
+    note = models.CharField(max_length=500, null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "timestamp", "id"]

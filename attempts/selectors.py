@@ -37,7 +37,7 @@ def attempt_loaded(attempt_id) -> Attempt:
 # The contract's attempt body, field by field: `attempt_body` (WebSocket, pages) and AttemptSerializer (REST) both
 # give exactly these, in this order.
 ANSWER_FIELDS = ("question_id", "answer", "answered_at")
-HIGHLIGHT_FIELDS = ("id", "passage_id", "text", "position_start", "position_end", "timestamp")
+HIGHLIGHT_FIELDS = ("id", "passage_id", "text", "position_start", "position_end", "timestamp", "note")
 VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note", "away_seconds")
 ATTEMPT_FIELDS = (
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",

@@ -35,6 +35,7 @@ from realtime.events import Audience, publish_on_commit
 
 MAX_ANSWER_CHARS = 2000
 MAX_HIGHLIGHT_CHARS = 10000
+MAX_NOTE_CHARS = 500
 # How far ahead of the server a student's clock may run before the time they say they made an event is ignored.
 MADE_AT_SKEW = timedelta(seconds=5)
 
@@ -182,6 +183,11 @@ def attempt_remove_highlight(*, attempt: Attempt | int, highlight_id, event_id: 
     return _one(attempt, "highlight_removed", event_id, highlight_id=highlight_id)
 
 
+def attempt_note_highlight(*, attempt: Attempt | int, highlight_id, note, event_id: str | None = None) -> EventOutcome:
+    """The student's note on one of their highlights; `None` (or an empty note) clears it."""
+    return _one(attempt, "highlight_noted", event_id, highlight_id=highlight_id, note=note)
+
+
 def attempt_flag(*, attempt: Attempt | int, question_id, flagged, event_id: str | None = None) -> EventOutcome:
     return _one(attempt, "question_flagged", event_id, question_id=question_id, flagged=flagged)
 
@@ -256,6 +262,7 @@ class _EventBatch:
         self.flags: dict[tuple[int, int], bool] = {}
         self.new_highlights: list[Highlight] = []
         self.removed_highlights: set[int] = set()
+        self.notes: dict[int, str | None] = {}  # highlight id → its note, the last one set
         self.violations: list[Violation] = []
         self.returned_violations: list[Violation] = []
         self.moved: dict[int, Attempt] = {}
@@ -283,9 +290,9 @@ class _EventBatch:
                 Answer.objects.filter(attempt_id__in=ids).order_by().values_list("attempt_id", "question_id")
             ):
                 self.answered[attempt_id].add(question_id)
-        self.highlights = {}  # highlight id → its attempt id, of the highlights named for removal
-        removals = self.by_type["highlight_removed"]
-        if highlight_ids := {pk for event in removals if (pk := _as_lookup_id(event.data.get("highlight_id")))}:
+        self.highlights = {}  # highlight id → its attempt id, of the highlights named for removal or a note
+        named = [*self.by_type["highlight_removed"], *self.by_type["highlight_noted"]]
+        if highlight_ids := {pk for event in named if (pk := _as_lookup_id(event.data.get("highlight_id")))}:
             named = Highlight.objects.filter(attempt_id__in=ids, pk__in=highlight_ids).order_by()
             self.highlights = dict(named.values_list("pk", "attempt_id"))
         self.violation_counts = Counter()
@@ -420,7 +427,7 @@ class _EventBatch:
         # The id is the INSERT's: the log, the message and the ack read it once the batch is written.
         data = {"highlight_id": lambda: highlight.pk, "passage_id": passage_pk, "text": text,
                 "position_start": position_start, "position_end": position_end}  # fmt: skip
-        self.publishes.append((attempt, "text_highlighted", data))
+        self.publishes.append((attempt, "text_highlighted", {**data, "note": None}))
         return data
 
     def _highlight_removed(self, attempt: Attempt, *, highlight_id) -> dict:
@@ -431,6 +438,21 @@ class _EventBatch:
         self.removed_highlights.add(highlight_pk)
         data = {"highlight_id": highlight_pk}
         self.publishes.append((attempt, "highlight_removed", data))
+        return data
+
+    def _highlight_noted(self, attempt: Attempt, *, highlight_id, note) -> dict:
+        highlight_pk = _as_id(highlight_id, "highlight_id")
+        if note is not None and not isinstance(note, str):
+            raise InvalidInput("note must be text or null.", code="invalid")
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise InvalidInput(f"A note may be at most {MAX_NOTE_CHARS} characters.", code="too_long")
+        if self.highlights.get(highlight_pk) != attempt.pk or highlight_pk in self.removed_highlights:
+            raise InvalidInput("No such highlight in this attempt.", code="unknown_highlight")
+        _require_open(attempt)
+        note = note if note and note.strip() else None  # an empty note is no note
+        self.notes[highlight_pk] = note
+        data = {"highlight_id": highlight_pk, "note": note}
+        self.publishes.append((attempt, "highlight_noted", data))
         return data
 
     def _question_flagged(self, attempt: Attempt, *, question_id, flagged) -> dict:
@@ -491,6 +513,8 @@ class _EventBatch:
     def _write(self) -> None:
         if self.new_highlights:  # first: the log and the messages carry the new ids
             Highlight.objects.bulk_create(self.new_highlights)
+        if self.notes:
+            Highlight.objects.bulk_update([Highlight(pk=pk, note=note) for pk, note in self.notes.items()], ["note"])
         if self.removed_highlights:
             Highlight.objects.filter(pk__in=self.removed_highlights).delete()
         kept = [answer for answer in self.answers.values() if answer.answer.strip()]

@@ -146,6 +146,7 @@ FEED_MESSAGE_OF_EVENT = {
     "tab_violation": "tab_violation",
     "text_highlighted": "text_highlighted",
     "highlight_removed": "highlight_removed",
+    "highlight_noted": "highlight_noted",
     "question_flagged": "question_flagged",
     "attempt_submitted": "attempt_submitted",
     "attempt_reopened": "attempt_reopened",

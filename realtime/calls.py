@@ -121,6 +121,7 @@ STUDENT_EVENTS = {
     "tab_violation": ((), ("violation_type", "returned", "away_seconds")),
     "text_highlighted": (("passage_id", "text", "position_start", "position_end"), ()),
     "highlight_removed": (("highlight_id",), ()),
+    "highlight_noted": (("highlight_id", "note"), ()),
     "question_flagged": (("question_id", "flagged"), ()),
     "progress_update": (("passage_index", "question_index"), ()),
     "submit_attempt": ((), ()),

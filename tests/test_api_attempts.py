@@ -56,7 +56,7 @@ def test_the_body_has_exactly_the_contract_s_fields(attempt, students, questions
     assert (body["violations"][0]["verdict"], body["violations"][0]["note"]) == (None, None)
     assert (body["extra_seconds"], body["offline_seconds"]) == (0, 0)
     highlight = body["highlights"][0]
-    assert set(highlight) == {"id", "passage_id", "text", "position_start", "position_end", "timestamp"}
+    assert set(highlight) == {"id", "passage_id", "text", "position_start", "position_end", "timestamp", "note"}
     assert (highlight["passage_id"], highlight["text"], highlight["position_start"], highlight["position_end"]) == (
         passage.pk, "red", 15, 18,
     )  # fmt: skip

@@ -7,7 +7,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from attempts.services import attempt_answer, attempt_flag, attempt_highlight, attempt_record_violation
+from attempts.services import (
+    attempt_answer,
+    attempt_flag,
+    attempt_highlight,
+    attempt_note_highlight,
+    attempt_record_violation,
+)
 from ielts_site.clock import iso, now
 from monitoring.selectors import session_feed
 from realtime.calls import apply_student_events
@@ -36,6 +42,7 @@ WORDED_FIELDS = {
     "answer_submitted": ("question_id",),
     "tab_violation": ("violation_type",),
     "text_highlighted": ("text",),
+    "highlight_noted": ("note",),
     "question_flagged": ("question_id", "flagged"),
     "attempt_submitted": ("score", "band", "reason"),
     "time_extended": ("seconds", "reason"),
@@ -45,8 +52,8 @@ WORDED_FIELDS = {
 FEED_TYPES = {
     "waiting_room_opened", "session_started", "session_completed", "session_cancelled", "session_paused",
     "session_resumed", "participant_joined", "participant_disconnected", "answer_submitted", "tab_violation",
-    "text_highlighted", "highlight_removed", "question_flagged", "attempt_submitted", "time_extended",
-    "attempt_reopened", "teacher_message", "violation_reviewed",
+    "text_highlighted", "highlight_removed", "highlight_noted", "question_flagged", "attempt_submitted",
+    "time_extended", "attempt_reopened", "teacher_message", "violation_reviewed",
 }  # fmt: skip
 
 
@@ -92,6 +99,9 @@ def test_the_feed_rebuilt_from_the_log_says_what_was_heard_live(
         attempt_flag(attempt=a1, question_id=q2.pk, flagged=True, event_id="f1")
         attempt_highlight(attempt=a1, passage_id=passage.pk, text=passage.text[:5], position_start=0,
                           position_end=5, event_id="h1")  # fmt: skip
+        highlight_id = a1.highlights.get().pk
+        attempt_note_highlight(attempt=a1, highlight_id=highlight_id, note="first words", event_id="n1")
+        attempt_note_highlight(attempt=a1, highlight_id=highlight_id, note=None, event_id="n2")
         attempt_record_violation(attempt=a2, event_id="v1")
         made_offline = iso(now())  # the student answers as their connection drops; it reaches the server later
         participant_disconnect(channel_name=f"test.{session.pk}.{second.pk}")
@@ -113,6 +123,7 @@ def test_the_feed_rebuilt_from_the_log_says_what_was_heard_live(
     assert rebuilt == live
     assert [line[0] for line in live].count("session_paused") == 1  # one line for the class, not one per attempt
     assert ("time_extended", None, {"seconds": 120, "reason": "Noise"}) in live
+    assert ("highlight_noted", first.pk, {"note": "first words"}) in live
 
 
 def test_made_at_is_kept_within_reason(running_session, students, paper):

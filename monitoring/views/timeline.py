@@ -75,6 +75,8 @@ def _describe(event: AttemptEvent, context: dict) -> str:
             return f"Highlighted “{data.get('text', '')}” in {where}"
         case "highlight_removed":
             return "Removed a highlight"
+        case "highlight_noted":
+            return f"Noted a highlight: “{data['note']}”" if data.get("note") else "Cleared a highlight's note"
         case "question_flagged":
             return f"Flagged {label} for review" if data.get("flagged") else f"Unflagged {label}"
         case "progress_update":

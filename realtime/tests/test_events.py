@@ -257,3 +257,27 @@ async def test_events_sent_the_moment_the_start_arrives_are_acked_after_the_stat
         message, _ = await watcher.until("answer_submitted")
         relayed.append((message["student_id"], message["answer"]))
     assert sorted(relayed) == sorted((student.pk, f"first {n}") for n, student in enumerate(students))
+
+
+async def test_a_note_on_a_highlight_is_acknowledged_and_relayed_to_teachers(live):
+    passage = live.passages[0]
+    a, teacher = live.a, live.teacher
+    await a.send("text_highlighted", {"passage_id": passage.pk, "text": "red wool", "position_start": 15,
+                                      "position_end": 23}, "h-1")  # fmt: skip
+    highlight_id = (await _ack(a, "h-1"))["highlight_id"]
+    assert (await teacher.recv_type("text_highlighted"))["note"] is None
+    await a.send("highlight_noted", {"highlight_id": highlight_id, "note": "the colour"}, "h-2")
+    await _ack(a, "h-2")
+    seen = await teacher.recv_type("highlight_noted")
+    assert seen == {**seen, "student_id": live.students[0].pk, "attempt_id": live.attempt_a.pk,
+                    "highlight_id": highlight_id, "note": "the colour"}  # fmt: skip
+    await a.send("highlight_noted", {"highlight_id": highlight_id, "note": "x" * 501}, "h-3")
+    error = await a.recv_type("error")
+    assert error["code"] == "too_long" and error["event_id"] == "h-3"
+    await a.send("highlight_noted", {"highlight_id": highlight_id, "note": "the colour"}, "h-2")  # a resend
+    await _ack(a, "h-2")
+    await a.send("state_sync_request")
+    [item] = (await a.recv_type("state_sync_response"))["attempt"]["highlights"]
+    assert item["note"] == "the colour"
+    await a.send("highlight_noted", {"highlight_id": highlight_id}, "h-4")
+    assert (await a.recv_type("error"))["code"] == "invalid_data"

@@ -29,6 +29,7 @@ function addHighlight(passage, start, end) {
     start,
     end,
     pending: true,
+    note: null,
   });
   renderHighlights(passage.id);
   flush();

@@ -86,8 +86,14 @@ export function renderPassage(el, text, highlights) {
     mark.dataset.key = top.key;
     mark.tabIndex = 0;
     mark.setAttribute("role", "button");
-    mark.title = "Highlighted. Click or tap (or press Enter) to remove the highlight.";
     if (top.pending) mark.classList.add("pending");
+    if (top.note) {
+      mark.classList.add("noted");
+      mark.dataset.note = top.note;
+      mark.title = `Note: ${top.note}\nClick or press Enter to remove the highlight; right-click or press N to edit the note.`;
+    } else {
+      mark.title = "Highlighted. Click or tap (or press Enter) to remove the highlight; right-click or press N to add a note.";
+    }
     fragment.append(mark);
   }
   el.replaceChildren(fragment);

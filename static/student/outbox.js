@@ -94,22 +94,23 @@ export class Outbox {
     return this.ack(eventId);
   }
 
-  /** A highlight got its server id: removals queued for it (by reference) can now be sent. */
+  /** A highlight got its server id: removals and notes queued for it (by reference) can now be sent. */
   resolveHighlight(eventId, highlightId) {
     let changed = false;
     for (const entry of this.entries) {
-      if (entry.type === "highlight_removed" && entry.data.ref === eventId) {
-        entry.data = { highlight_id: highlightId };
+      if (REFERS_TO_HIGHLIGHT.has(entry.type) && entry.data.ref === eventId) {
+        const { ref, ...rest } = entry.data;
+        entry.data = { ...rest, highlight_id: highlightId };
         changed = true;
       }
     }
     if (changed) this.#save();
   }
 
-  /** The highlight event was refused: its queued removal has nothing to remove. */
+  /** The highlight event was refused: its queued removal or note has nothing to act on. */
   dropHighlightRefs(eventId) {
     const before = this.entries.length;
-    this.entries = this.entries.filter((e) => !(e.type === "highlight_removed" && e.data.ref === eventId));
+    this.entries = this.entries.filter((e) => !(REFERS_TO_HIGHLIGHT.has(e.type) && e.data.ref === eventId));
     if (this.entries.length !== before) this.#save();
   }
 
@@ -132,13 +133,16 @@ export class Outbox {
   }
 }
 
+// Events that name a highlight: made before its ack, they name it by the event that made it (`ref`) until then.
+const REFERS_TO_HIGHLIGHT = new Set(["highlight_removed", "highlight_noted"]);
+
 /**
  * What goes on the wire: the contract's message, stamped with when the student made it (`made_at`, optional for
  * the server: a replayed event shows at that time on the teacher's feed). A removal waiting for its highlight id
- * is not ready yet.
+ * or a note waiting for it is not ready yet.
  */
 export function wireMessage(entry) {
-  if (entry.type === "highlight_removed" && entry.data.highlight_id == null) return null;
+  if (REFERS_TO_HIGHLIGHT.has(entry.type) && entry.data.highlight_id == null) return null;
   const madeAt = new Date(entry.created_at);
   const data = Number.isNaN(madeAt.getTime()) ? entry.data : { ...entry.data, made_at: madeAt.toISOString() };
   return { type: entry.type, data, event_id: entry.event_id };

@@ -8,6 +8,7 @@ import { $, config, page, paperMinutes, questions, TEST_PHASES } from "./context
 import { bindHighlighting } from "./highlighting.js";
 import { bindLayout } from "./layout.js";
 import { bindNavigator, renderNavigator, setCurrent, showPassage } from "./navigator.js";
+import { bindNotes } from "./notes.js";
 import { announce, setPhase, showScreen, updateBanner, updateConnectionUi } from "./screens.js";
 import { bindSubmit, checkSessionOverRest } from "./submit.js";
 import { Countdown } from "./timer.js";
@@ -134,6 +135,7 @@ export function bindTestUi() {
   bindNavigator();
   bindAnswerSheet();
   bindHighlighting();
+  bindNotes();
   bindSubmit();
 
   if (!page.current.questionId && questions().length) setCurrent(questions()[0].id, { send: false });

@@ -10,7 +10,7 @@ export function emptyState() {
     band: null,
     answers: new Map(), // question id (string) → answer
     flags: new Set(), // question ids (strings)
-    highlights: [], // {key, id, eventId, passageId, text, start, end, pending}
+    highlights: [], // {key, id, eventId, passageId, text, start, end, pending, note}
     position: { passage_index: 0, question_index: 0 },
   };
 }
@@ -36,6 +36,7 @@ export function stateFromAttempt(attempt) {
       start: h.position_start,
       end: h.position_end,
       pending: false,
+      note: h.note ?? null,
     });
   }
   state.position = {
@@ -71,6 +72,7 @@ export function applyPending(state, entry) {
           start: data.position_start,
           end: data.position_end,
           pending: true,
+          note: null,
         });
       }
       break;
@@ -82,6 +84,12 @@ export function applyPending(state, entry) {
             (data.ref && h.eventId === data.ref)
           ),
       );
+      break;
+    case "highlight_noted":
+      for (const h of state.highlights) {
+        const named = data.highlight_id != null && h.id != null && String(h.id) === String(data.highlight_id);
+        if (named || (data.ref && h.eventId === data.ref)) h.note = data.note ?? null;
+      }
       break;
     case "progress_update":
       state.position = { passage_index: data.passage_index, question_index: data.question_index };

@@ -13,6 +13,7 @@ import { pauseTest, rememberedPause } from "./controls.js";
 import { watchIntegrity } from "./integrity.js";
 import { bindMessages, loadMessages } from "./messages.js";
 import { restorePositionOnce } from "./navigator.js";
+import { bindOptions } from "./options.js";
 import { bindTestUi, countdown, enterTest, renderAll } from "./phases.js";
 import { setPhase, showScreen, updateConnectionUi } from "./screens.js";
 import { mergeState } from "./state.js";
@@ -70,6 +71,7 @@ function pausedRemainingMs(attempt) {
   return Number.isNaN(pausedAt) || Number.isNaN(endsAt) ? null : endsAt - pausedAt;
 }
 
+bindOptions(); // first: the student's text size and colours before anything is drawn
 watchIntegrity();
 window.addEventListener("pagehide", () => commitTextInputs());
 start();

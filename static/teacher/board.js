@@ -153,6 +153,11 @@ const HANDLERS = {
     student.highlights.set(key(message.highlight_id), message.text);
     touch(changes, student);
   },
+  highlight_noted(board, message, replay, changes) {
+    const student = studentFor(board, changes, message.student_id);
+    takeAttempt(student, message);
+    touch(changes, student);
+  },
   highlight_removed(board, message, replay, changes) {
     const student = studentFor(board, changes, message.student_id);
     takeAttempt(student, message);

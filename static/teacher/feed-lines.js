@@ -40,6 +40,7 @@ const LINES = {
       : ["violation", `${name} ${VIOLATION_LABELS[m.violation_type] || String(m.violation_type).toLowerCase()}.`],
   text_highlighted: (m, { name }) => ["highlight", `${name} highlighted “${truncate(m.text, 60)}”.`, true],
   highlight_removed: (m, { name }) => ["highlight", `${name} removed a highlight.`, true],
+  highlight_noted: (m, { name }) => ["highlight", m.note ? `${name} noted a highlight: “${truncate(m.note, 60)}”.` : `${name} cleared a highlight's note.`, true],
   question_flagged: (m, { name, question }) => [
     "flag",
     `${name} ${m.flagged ? "flagged" : "unflagged"} ${question(m.question_id)}.`,

@@ -485,3 +485,30 @@ def test_teacher_messages_are_listed_once_oldest_first_and_only_those_for_this_s
     assert result["foreign"] is None  # another student's message is not this page's
     assert result["size"] == 4
     assert result["order"] == [[1, None], [2, 42], [3, None], [4, None]]
+
+
+def test_a_note_on_a_highlight_waits_for_its_id_keeps_its_text_and_shows_in_the_state(modules):
+    result = run(
+        modules,
+        """
+        localStorage.clear();
+        const box = new outbox.Outbox(outbox.outboxKey(8, 42));
+        const h = box.add("text_highlighted", {passage_id: 3, text: "wool", position_start: 4, position_end: 8});
+        const n = box.add("highlight_noted", {ref: h.event_id, note: "the colour"});
+        const notReady = outbox.wireMessage(n);
+        const merged = state.mergeState({highlights: [{id: 11, passage_id: 3, text: "red", position_start: 0,
+            position_end: 3, note: "kept"}]}, box.pending());
+        box.resolveHighlight(h.event_id, 99);
+        const ready = outbox.wireMessage(box.pending()[1]);
+        const refused = new outbox.Outbox(outbox.outboxKey(8, 43));
+        const h2 = refused.add("text_highlighted", {passage_id: 3, text: "x", position_start: 0, position_end: 1});
+        refused.add("highlight_noted", {ref: h2.event_id, note: "x"});
+        refused.dropHighlightRefs(h2.event_id);
+        return {notReady, ready: ready.data, notes: merged.highlights.map((x) => x.note), left: refused.size};
+        """,
+    )
+    assert result["notReady"] is None
+    assert result["ready"] == {**result["ready"], "highlight_id": 99, "note": "the colour"}
+    assert "ref" not in result["ready"]
+    assert result["notes"] == ["kept", "the colour"]
+    assert result["left"] == 1
