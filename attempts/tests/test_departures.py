@@ -23,15 +23,6 @@ def attempt(running_session, students):
     return attempt
 
 
-@pytest.fixture
-def publish(django_capture_on_commit_callbacks):
-    def run(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return run
-
-
 def _unchanged(attempt):
     return (
         list(Violation.objects.filter(attempt=attempt).values_list("id", "returned_at", "away_seconds")),

@@ -20,15 +20,6 @@ def other_attempt(running_session, students):
     return running_session.attempts.get(student=students[1])
 
 
-@pytest.fixture
-def publish(django_capture_on_commit_callbacks):
-    def run(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return run
-
-
 def highlight_of(attempt) -> int:
     passage = attempt.test.passages.first()
     outcome = services.attempt_highlight(
