@@ -17,7 +17,10 @@ import { checkSessionOverRest, closed, finish, resultsReleased, sessionOver, wro
 const MAX_IN_FLIGHT = 100;
 const SOCKET_TIMINGS = { heartbeatMs: 10000, silenceLimitMs: 25000, backoffBaseMs: 500, backoffCapMs: 10000 };
 
-export const outbox = new Outbox(outboxKey(config.session_id, config.user_id));
+// Stamped on the server's clock: a replayed event's `made_at` is then comparable with the server's own times.
+export const outbox = new Outbox(outboxKey(config.session_id, config.user_id), undefined, {
+  now: () => Date.now() + countdown.offset,
+});
 outbox.onChange(() => updateConnectionUi());
 
 export const socket = new LiveSocket(

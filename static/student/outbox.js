@@ -24,7 +24,9 @@ export function outboxKey(sessionId, userId) {
 const SUPERSEDED_BY_NEXT = new Set(["progress_update"]);
 
 export class Outbox {
-  constructor(key, storage = globalThis.localStorage) {
+  /** `now`: the clock events are stamped with (the page passes the server's, as its countdown keeps it). */
+  constructor(key, storage = globalThis.localStorage, { now = () => Date.now() } = {}) {
+    this.now = now;
     this.key = key;
     this.storage = storage;
     this.entries = this.#load();
@@ -67,7 +69,7 @@ export class Outbox {
   /** Queue an event; returns the entry (its event_id is what the server acknowledges). */
   add(type, data, extra = {}) {
     this.seq += 1;
-    const entry = { event_id: newEventId(), type, data, seq: this.seq, created_at: Date.now(), ...extra };
+    const entry = { event_id: newEventId(), type, data, seq: this.seq, created_at: this.now(), ...extra };
     if (SUPERSEDED_BY_NEXT.has(type)) {
       this.entries = this.entries.filter((e) => e.type !== type);
     }

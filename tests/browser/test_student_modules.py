@@ -64,6 +64,11 @@ def test_the_outbox_keeps_events_until_acknowledged_across_reloads(modules):
             size: new outbox.Outbox(key).size,
             increasing: next.seq > h.seq,
             workSize: reloaded.workSize,
+            // A laptop whose clock is an hour fast stamps its events with the server's time, as the page passes it.
+            serverStamped: outbox.wireMessage(
+                new outbox.Outbox(outbox.outboxKey(7, 44), localStorage, {now: () => Date.parse("2026-12-03T09:00:00Z")})
+                    .add("answer_submitted", {question_id: 1, answer: "TRUE"})
+            ).data.made_at,
         };
         """,
     )
@@ -74,6 +79,7 @@ def test_the_outbox_keeps_events_until_acknowledged_across_reloads(modules):
     assert result["ackedType"] == "answer_submitted" and result["again"] is None
     assert result["uuid"] and result["otherUser"] == 0 and result["size"] == 4 and result["increasing"]
     assert result["workSize"] == 3  # positions and violations are not work that could be lost
+    assert result["serverStamped"] == "2026-12-03T09:00:00.000Z"
 
 
 def test_pending_local_events_win_over_the_server_state(modules):
