@@ -35,6 +35,7 @@ INSTRUCTIONS = {
     QuestionType.SHORT_ANSWER: "Answer the questions with words from the passage.",
 }
 HEADINGS_INSTRUCTIONS = "Choose the correct heading for each paragraph from the list of headings."
+PARAGRAPH_INSTRUCTIONS = "Choose the letter of the paragraph."
 ROMAN_NUMERAL = re.compile(r"^[ivxlc]+$")
 
 
@@ -72,12 +73,19 @@ def block_view(questions: list[dict]) -> dict:
     qtype, choices = questions[0]["type"], questions[0]["choices"]
     headings = qtype == QuestionType.MATCHING and all(ROMAN_NUMERAL.match(c["value"]) for c in choices)
     shared = qtype == QuestionType.MATCHING and len(questions) > 1
+    # "A  Paragraph A": the letters say it all (the questions name the paragraphs), so no list is printed for them.
+    only_letters = all(c["label"] == f"Paragraph {c['letter']}" for c in choices)
     return {
         "type": qtype,
         "first": questions[0]["number"],
         "last": questions[-1]["number"],
-        "instructions": HEADINGS_INSTRUCTIONS if headings else INSTRUCTIONS.get(qtype, ""),
+        "instructions": HEADINGS_INSTRUCTIONS
+        if headings
+        else PARAGRAPH_INSTRUCTIONS
+        if shared and only_letters
+        else INSTRUCTIONS.get(qtype, ""),
         "shared_choices": choices if shared else [],
+        "shared_list_shown": shared and not only_letters,
         "shared_choices_title": ("List of headings" if headings else "List of options") if shared else "",
         "questions": questions,
     }

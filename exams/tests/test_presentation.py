@@ -2,7 +2,14 @@
 
 from itertools import groupby
 
-from exams.presentation import HEADINGS_INSTRUCTIONS, INSTRUCTIONS, block_key, block_view, question_view
+from exams.presentation import (
+    HEADINGS_INSTRUCTIONS,
+    INSTRUCTIONS,
+    PARAGRAPH_INSTRUCTIONS,
+    block_key,
+    block_view,
+    question_view,
+)
 
 HEADINGS = ["i  A slow start", "ii  An unexpected result", "iii  What comes next"]
 PARAGRAPHS = ["A  Paragraph A", "B  Paragraph B"]
@@ -29,7 +36,10 @@ def test_a_run_of_matching_headings_is_one_block_under_one_list_of_headings():
     assert headings["instructions"] == HEADINGS_INSTRUCTIONS
     assert headings["shared_choices_title"] == "List of headings"
     assert [c["value"] for c in headings["shared_choices"]] == ["i", "ii", "iii"]
-    assert letters["instructions"] == INSTRUCTIONS["MATCHING"] and letters["shared_choices_title"] == "List of options"
+    assert headings["shared_list_shown"]
+    # Paragraph letters need no printed list: each question picks a letter, and the instruction says so.
+    assert letters["instructions"] == PARAGRAPH_INSTRUCTIONS and not letters["shared_list_shown"]
+    assert [c["value"] for c in letters["shared_choices"]] == ["A", "B"]
     assert choice["shared_choices"] == [] and choice["instructions"] == "Choose the correct letter."
 
 
