@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.static_modules import serve_static_modules
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.modules]
 
 ORIGIN = "http://teacher.test"
 
