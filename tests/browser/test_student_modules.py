@@ -42,6 +42,7 @@ def test_the_outbox_keeps_events_until_acknowledged_across_reloads(modules):
         modules,
         """
         localStorage.clear();
+        const serverNow = Date.parse("2026-12-03T09:00:00Z");
         const key = outbox.outboxKey(7, 42);
         const box = new outbox.Outbox(key);
         const a = box.add("answer_submitted", {question_id: 1, answer: "TRUE"});
@@ -66,7 +67,7 @@ def test_the_outbox_keeps_events_until_acknowledged_across_reloads(modules):
             workSize: reloaded.workSize,
             // A laptop whose clock is an hour fast stamps its events with the server's time, as the page passes it.
             serverStamped: outbox.wireMessage(
-                new outbox.Outbox(outbox.outboxKey(7, 44), localStorage, {now: () => Date.parse("2026-12-03T09:00:00Z")})
+                new outbox.Outbox(outbox.outboxKey(7, 44), localStorage, {now: () => serverNow})
                     .add("answer_submitted", {question_id: 1, answer: "TRUE"})
             ).data.made_at,
         };
