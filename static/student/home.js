@@ -3,6 +3,7 @@
 // (re)connect and every return through the back/forward cache reloads them too, so nothing missed stays missed.
 
 import { localizeTimes } from "../common/format.js";
+import { singleFlight } from "../common/single-flight.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
 
 // What the server sends the home page about a session (the contract's names); anything else is ignored.
@@ -18,8 +19,6 @@ const SESSION_NEWS = new Set([
 const lists = document.getElementById("home-lists");
 const announcer = document.getElementById("home-announcer");
 let renderedHtml = lists.innerHTML; // as the server wrote it, before the times were made local
-let reloading = null;
-let reloadAgain = false;
 
 async function fetchLists() {
   const response = await fetch(window.location.href, { credentials: "same-origin", cache: "no-store" });
@@ -29,34 +28,20 @@ async function fetchLists() {
 }
 
 /** Reload the lists; news arriving while a reload is on its way gets one more reload after it. */
-async function reloadLists() {
-  if (reloading) {
-    reloadAgain = true;
-    return;
-  }
-  reloading = (async () => {
-    do {
-      reloadAgain = false;
-      let html = null;
-      try {
-        html = await fetchLists();
-      } catch {
-        return; // offline: the socket's reconnect reloads them
-      }
-      if (html !== null && html !== renderedHtml) {
-        renderedHtml = html;
-        lists.innerHTML = html;
-        localizeTimes(lists);
-        announcer.textContent = "Your sessions were updated.";
-      }
-    } while (reloadAgain);
-  })();
+const reloadLists = singleFlight(async () => {
+  let html = null;
   try {
-    await reloading;
-  } finally {
-    reloading = null;
+    html = await fetchLists();
+  } catch {
+    return; // offline: the socket's reconnect reloads them
   }
-}
+  if (html !== null && html !== renderedHtml) {
+    renderedHtml = html;
+    lists.innerHTML = html;
+    localizeTimes(lists);
+    announcer.textContent = "Your sessions were updated.";
+  }
+});
 
 const socket = new LiveSocket(
   socketUrl(lists.dataset.socketPath),

@@ -5,6 +5,7 @@
 
 import { api } from "../common/api.js";
 import { formatClockTime } from "../common/format.js";
+import { singleFlight } from "../common/single-flight.js";
 import { feedLine, key } from "./board.js";
 
 // Beyond this many lines the oldest go; "Earlier events" brings them back.
@@ -13,8 +14,6 @@ const MAX_LINES = 500;
 /** board: the board's state (names, question numbers); url: the feed's JSON route; list, earlierButton: elements. */
 export function createFeed({ board, url, list, earlierButton }) {
   let heardWhileLoading = null; // live lines that arrive while the last lines load
-  let loading = null;
-  let loadAgain = false;
   let earlierCursor = null;
 
   function item(line, cursor = null) {
@@ -103,22 +102,6 @@ export function createFeed({ board, url, list, earlierButton }) {
       trim();
     },
     /** Read the last lines again (on load and after a reconnect); one load at a time, again if asked meanwhile. */
-    rebuild() {
-      if (loading) {
-        loadAgain = true;
-        return loading;
-      }
-      loading = (async () => {
-        try {
-          do {
-            loadAgain = false;
-            await loadLast();
-          } while (loadAgain);
-        } finally {
-          loading = null;
-        }
-      })();
-      return loading;
-    },
+    rebuild: singleFlight(loadLast),
   };
 }

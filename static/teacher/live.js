@@ -7,6 +7,7 @@
 // the socket.
 
 import { api, ApiError } from "../common/api.js";
+import { singleFlight } from "../common/single-flight.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
 import { applyAttempt, applySnapshot, beginSnapshot, createBoard, endSnapshot, receive } from "./board.js";
 import { createBoardView } from "./board-view.js";
@@ -44,6 +45,9 @@ function announce(text) {
     statusLine.textContent = "";
   }, 8000);
 }
+
+/** Reload the whole board from the API; events that arrive meanwhile are replayed on top. */
+const refresh = singleFlight(loadSnapshot);
 
 const controls = createControls({
   board,
@@ -113,27 +117,6 @@ function reloadAttemptSoon(attemptId) {
 
 // ---------------------------------------------------------------- the REST snapshot
 
-let refreshing = null;
-let refreshAgain = false;
-
-/** Reload the whole board from the API; events that arrive meanwhile are replayed on top. */
-function refresh() {
-  if (refreshing) {
-    refreshAgain = true;
-    return refreshing;
-  }
-  refreshing = (async () => {
-    try {
-      do {
-        refreshAgain = false;
-        await loadSnapshot();
-      } while (refreshAgain);
-    } finally {
-      refreshing = null;
-    }
-  })();
-  return refreshing;
-}
 
 let refreshTimer = null;
 function refreshSoon() {
