@@ -1,4 +1,5 @@
-"""A student's work on one paper in one session, and the append-only log of everything they did."""
+"""A student's work on one paper, in a live session or alone on a practice, and the append-only log of everything
+they did."""
 
 from django.conf import settings
 from django.db import models
@@ -39,8 +40,74 @@ class Verdict(models.TextChoices):
     DISMISSED = "DISMISSED", "Dismissed"
 
 
+class Practice(models.Model):
+    """A paper published to a class for practice: each student of the class takes it alone, whenever it is open, on
+    the attempt's own clock. It also answers what a session answers for its attempts (`paper_questions`,
+    `result_is_released_for`, `review`), so the attempt body and marking read either the same way."""
+
+    school_class = models.ForeignKey("classes.Class", on_delete=models.CASCADE, related_name="practices")
+    # The version new attempts take: an edit of a paper in use moves the practice to the new version (as it moves
+    # sessions not started yet); each attempt keeps the version it was taken on.
+    test = models.ForeignKey("exams.Test", on_delete=models.PROTECT, related_name="practices")
+    opens_at = models.DateTimeField(null=True, blank=True, help_text="Empty: open from when it is published.")
+    closes_at = models.DateTimeField(null=True, blank=True, help_text="Empty: it never closes.")
+    time_limit_minutes = models.PositiveSmallIntegerField()
+    show_answers_after_submit = models.BooleanField(
+        default=False, help_text="A student who has handed in also sees the keys and their marks."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # A practice covers its whole paper and is never paused.
+    passage_orders: list[int] = []
+    is_paused = False
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens_at__isnull=True)
+                | models.Q(closes_at__isnull=True)
+                | models.Q(closes_at__gt=models.F("opens_at")),
+                name="practice_closes_after_it_opens",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.test} for {self.school_class}"
+
+    @property
+    def title(self) -> str:
+        return f"Practice: {self.test.title}"
+
+    @property
+    def duration_minutes(self) -> int:
+        return self.time_limit_minutes
+
+    def is_open_at(self, moment) -> bool:
+        opened = self.opens_at is None or self.opens_at <= moment
+        return opened and (self.closes_at is None or moment < self.closes_at)
+
+    def paper_questions(self):
+        return self.test.questions.order_by("number")
+
+    @property
+    def review(self) -> bool:
+        return self.show_answers_after_submit
+
+    def result_is_released_for(self, attempt_status: str) -> bool:
+        """A practice's result is the student's as soon as they hand in."""
+        return attempt_status == AttemptStatus.SUBMITTED
+
+
 class Attempt(models.Model):
-    session = models.ForeignKey("sessions_app.Session", on_delete=models.CASCADE, related_name="attempts")
+    # Exactly one of the two: the live session it is part of, or the practice it was started from.
+    session = models.ForeignKey(
+        "sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="attempts"
+    )
+    practice = models.ForeignKey(Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
     test = models.ForeignKey("exams.Test", on_delete=models.PROTECT, related_name="attempts")
     status = models.CharField(
@@ -64,11 +131,27 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["session", "student__username"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "student"], name="attempt_once_per_session_and_student")
+            models.UniqueConstraint(fields=["session", "student"], name="attempt_once_per_session_and_student"),
+            models.CheckConstraint(
+                condition=models.Q(session__isnull=True, practice__isnull=False)
+                | models.Q(session__isnull=False, practice__isnull=True),
+                name="attempt_of_a_session_or_a_practice",
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "student"],
+                condition=models.Q(status="IN_PROGRESS"),
+                name="one_open_attempt_per_practice_and_student",
+            ),
         ]
 
     def __str__(self):
         return f"{self.student} — {self.test}"
+
+    @property
+    def occasion(self) -> "Practice | models.Model":
+        """What the attempt is taken in: its session, or its practice (both answer `paper_questions`,
+        `passage_orders`, `is_paused`, `result_is_released_for` and `review`)."""
+        return self.session if self.session_id is not None else self.practice
 
     @property
     def is_open(self) -> bool:

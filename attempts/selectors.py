@@ -4,14 +4,15 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
-from attempts.models import Answer, Attempt, Highlight, Violation
+from attempts.models import Answer, Attempt, Highlight, Practice, Violation
+from classes.models import ClassStatus
 from ielts_site.clock import iso, now
 
 
 def _whole(attempts):
-    return attempts.select_related("session").prefetch_related(
+    return attempts.select_related("session", "practice").prefetch_related(
         Prefetch("answers", queryset=Answer.objects.order_by("question__number")),
         "highlights",
         "violations",
@@ -20,13 +21,60 @@ def _whole(attempts):
 
 
 def attempts_visible_to(user):
-    """A student sees their own attempts; admins every attempt; teachers those of their classes' sessions."""
+    """A student sees their own attempts; admins every attempt; teachers those of their classes' sessions and
+    practices."""
     attempts = _whole(Attempt.objects.all())
     if user.is_platform_admin:
         return attempts
     if user.is_teacher:
-        return attempts.filter(session__school_class__teachers=user).distinct()
+        taught = Q(session__school_class__teachers=user) | Q(practice__school_class__teachers=user)
+        return attempts.filter(taught).distinct()
     return attempts.filter(student=user)
+
+
+def attempt_is_teacher(attempt: Attempt, user) -> bool:
+    """Admins and the teachers of the attempt's class (its session's, or its practice's) watch and mark it."""
+    return user.is_platform_admin or attempt.occasion.school_class.is_taught_by(user)
+
+
+def practices_visible_to(user):
+    """Staff see their classes' practices (admins every one); a student the open ones of the classes they are in."""
+    practices = Practice.objects.select_related("school_class", "test")
+    if user.is_platform_admin:
+        return practices
+    if user.is_teacher:
+        return practices.filter(school_class__teachers=user).distinct()
+    moment = now()
+    return practices.filter(
+        Q(opens_at__isnull=True) | Q(opens_at__lte=moment),
+        Q(closes_at__isnull=True) | Q(closes_at__gt=moment),
+        school_class__enrolments__student=user,
+        school_class__status=ClassStatus.ACTIVE,
+    ).distinct()
+
+
+def practice_results(practice: Practice) -> dict:
+    """Every student of the practice's class with their attempts on it, oldest first ([] when none): three queries."""
+    enrolled = practice.school_class.enrolments.select_related("student").order_by(
+        "student__last_name", "student__first_name", "student__username"
+    )
+    attempts = defaultdict(list)
+    for row in practice.attempts.order_by("started_at", "id").values(
+        "id", "student_id", "status", "score", "band", "started_at", "submitted_at"
+    ):
+        student_id = row.pop("student_id")
+        attempts[student_id].append({name: _json(value) for name, value in row.items()})
+    return {
+        "practice_id": practice.pk,
+        "students": [
+            {
+                "student_id": enrolment.student_id,
+                "student_name": enrolment.student.display_name,
+                "attempts": attempts[enrolment.student_id],
+            }
+            for enrolment in enrolled
+        ],
+    }
 
 
 def attempt_loaded(attempt_id) -> Attempt:
@@ -42,7 +90,7 @@ VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note", "away_seconds"
 ATTEMPT_FIELDS = (
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
-    "violations", "score", "band", "extra_seconds", "offline_seconds",
+    "violations", "score", "band", "extra_seconds", "offline_seconds", "practice_id",
 )  # fmt: skip
 _ATTEMPT_COLUMNS = tuple(
     name for name in ATTEMPT_FIELDS
@@ -122,14 +170,15 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
     return bodies
 
 
-def as_student_sees(body: dict, session) -> dict:
-    """An attempt body as its student may see it: no score or band before the session's results are released for
-    it; once they are, with the session's `review`, each answer with its mark and the accepted answers."""
-    if not session.result_is_released_for(body["status"]):
+def as_student_sees(body: dict, occasion) -> dict:
+    """An attempt body as its student may see it: no score or band before the results of its session (or practice,
+    `Attempt.occasion`) are released for it; once they are, with the `review` it allows, each answer with its mark
+    and the accepted answers."""
+    if not occasion.result_is_released_for(body["status"]):
         return {**body, "score": None, "band": None}
-    if not session.review:
+    if not occasion.review:
         return body
-    questions = {question.pk: question for question in session.paper_questions()}
+    questions = {question.pk: question for question in occasion.paper_questions()}
     answers = []
     for item in body["answers"]:
         question = questions.get(item["question_id"])

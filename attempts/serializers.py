@@ -5,9 +5,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import IdField
-from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Verdict, Violation, ViolationType
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Practice, Verdict, Violation, ViolationType
+from attempts.practice import MAX_PRACTICE_MINUTES
 from attempts.selectors import ANSWER_FIELDS, ATTEMPT_FIELDS, HIGHLIGHT_FIELDS, VIOLATION_FIELDS
 from attempts.services import MAX_ANSWER_CHARS
+from exams.serializers import PaperField
 from ielts_site.clock import now
 
 
@@ -42,7 +44,8 @@ class ViolationSerializer(serializers.ModelSerializer):
 class AttemptSerializer(serializers.ModelSerializer):
     """Expects the session selected and answers, highlights, violations and flags prefetched."""
 
-    session_id = serializers.IntegerField(read_only=True)
+    session_id = serializers.IntegerField(read_only=True, allow_null=True)
+    practice_id = serializers.IntegerField(read_only=True, allow_null=True)
     test_id = serializers.IntegerField(read_only=True)
     student_id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=AttemptStatus.choices, read_only=True)
@@ -76,3 +79,55 @@ class AnswerInputSerializer(serializers.Serializer):
         allow_blank=True, allow_null=True, trim_whitespace=False, max_length=MAX_ANSWER_CHARS,
         help_text="Stored as typed; an empty answer clears the question.",
     )  # fmt: skip
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    """A practice as the contract has it: the paper by its id (the same for all its versions)."""
+
+    class_id = serializers.IntegerField(source="school_class_id", read_only=True)
+    test_id = PaperField(source="test", read_only=True)
+
+    class Meta:
+        model = Practice
+        fields = [
+            "id", "class_id", "test_id", "opens_at", "closes_at", "time_limit_minutes", "show_answers_after_submit",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PracticeCreateSerializer(serializers.Serializer):
+    test_id = PaperField(help_text="The paper; its latest version is published.")
+    opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Empty: from now.")
+    closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Empty: never.")
+    time_limit_minutes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_PRACTICE_MINUTES,
+        help_text="Empty: the paper's.",
+    )  # fmt: skip
+    show_answers_after_submit = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data):
+        if data["opens_at"] and data["closes_at"] and data["closes_at"] <= data["opens_at"]:
+            raise serializers.ValidationError({"closes_at": "closes_at must be after opens_at."})
+        return data
+
+
+class PracticeAttemptSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AttemptStatus.choices)
+    score = serializers.IntegerField(allow_null=True)
+    band = serializers.FloatField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class PracticeStudentResultsSerializer(serializers.Serializer):
+    student_id = serializers.IntegerField()
+    student_name = serializers.CharField()
+    attempts = PracticeAttemptSummarySerializer(many=True)
+
+
+class PracticeResultsSerializer(serializers.Serializer):
+    """For the schema: `practice_results` gives the body as plain JSON data."""
+
+    practice_id = serializers.IntegerField()
+    students = PracticeStudentResultsSerializer(many=True)

@@ -31,7 +31,7 @@ from exams.marking import band_for
 from exams.selectors import paper_shape
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
-from realtime.events import Audience, publish_on_commit
+from realtime.events import Audience, publish_on_commit, publish_to_attempt_watchers_on_commit
 
 MAX_ANSWER_CHARS = 2000
 MAX_HIGHLIGHT_CHARS = 10000
@@ -54,7 +54,7 @@ def _locked(attempt: Attempt | int) -> Attempt:
     try:
         return (
             Attempt.objects.select_for_update(of=("self",))
-            .select_related("session", "test", "student")
+            .select_related("session", "practice", "test", "student")
             .get(pk=attempt_id)
         )
     except Attempt.DoesNotExist as exc:
@@ -77,7 +77,7 @@ def _require_open(attempt: Attempt) -> None:
 
 
 def _require_not_paused(attempt: Attempt) -> None:
-    if attempt.session.is_paused:  # refused before it is logged: the event id stays free for the resend
+    if attempt.occasion.is_paused:  # refused before it is logged: the event id stays free for the resend
         raise Conflict("The session is paused: nothing changes until your teacher resumes it.", code="session_paused")
 
 
@@ -91,14 +91,18 @@ def _log(attempt: Attempt, event_id: str | None, event_type: str, data: dict) ->
 
 
 def _publish(attempt: Attempt, event_type: str, **fields) -> None:
-    publish_on_commit(
-        attempt.session_id,
-        event_type,
-        audience=Audience.TEACHERS,
-        student_id=attempt.student_id,
-        attempt_id=attempt.pk,
-        **fields,
-    )
+    """What teachers hear of an attempt: its session's teachers, or the staff watching a practice attempt."""
+    fields = {"student_id": attempt.student_id, "attempt_id": attempt.pk, **fields}
+    if attempt.session_id is None:
+        publish_to_attempt_watchers_on_commit(attempt.pk, event_type, **fields)
+    else:
+        publish_on_commit(attempt.session_id, event_type, audience=Audience.TEACHERS, **fields)
+
+
+def _counts_changed(attempts) -> None:
+    """Tell the sessions' live stats that their counts changed (a practice has none)."""
+    if session_ids := sorted({attempt.session_id for attempt in attempts if attempt.session_id is not None}):
+        attempt_counts_changed.send(sender=Attempt, session_ids=session_ids)
 
 
 def _as_id(value, name: str) -> int:
@@ -246,7 +250,7 @@ class _EventBatch:
         self.attempts = {
             attempt.pk: attempt
             for attempt in Attempt.objects.select_for_update(of=("self",))
-            .select_related("session", "test")  # the paper's updated_at says if its cached shape still holds
+            .select_related("session", "practice", "test")  # the paper's updated_at: is its cached shape still good
             .filter(pk__in={event.attempt_id for event in events})
             .order_by("pk")  # every writer locks attempts in id order: no deadlock between batches
         }
@@ -279,7 +283,7 @@ class _EventBatch:
 
     def _load_paper(self) -> None:
         self.shapes = {
-            attempt.pk: paper_shape(attempt.test, attempt.session.passage_orders) for attempt in self.attempts.values()
+            attempt.pk: paper_shape(attempt.test, attempt.occasion.passage_orders) for attempt in self.attempts.values()
         }
 
     def _load_attempt_state(self) -> None:
@@ -481,7 +485,8 @@ class _EventBatch:
         if violation_type in DEPARTURE_TYPES:
             self.last_departures[attempt.pk, violation_type] = violation
         self.violation_counts[attempt.pk] += 1
-        self.stats_sessions.add(attempt.session_id)
+        if attempt.session_id is not None:
+            self.stats_sessions.add(attempt.session_id)
         # The id is the INSERT's, as a highlight's.
         data = {"violation_type": violation_type, "violation_id": lambda: violation.pk}
         self._publish_violation(attempt, data)
@@ -616,12 +621,13 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
         "attempt_id", "question_id", "answer"
     ):
         given[attempt_id][question_id] = answer
-    questions_of = {}  # by session: the questions it covers
+    questions_of = {}  # by session or practice: the questions it covers
     moment = now()
     for attempt in attempts:
-        if attempt.session_id not in questions_of:
-            questions_of[attempt.session_id] = list(attempt.session.paper_questions())
-        questions = questions_of[attempt.session_id]
+        occasion = (attempt.session_id, attempt.practice_id)
+        if occasion not in questions_of:
+            questions_of[occasion] = list(attempt.occasion.paper_questions())
+        questions = questions_of[occasion]
         attempt.score = sum(1 for q in questions if q.is_correct(given[attempt.pk].get(q.pk)))
         attempt.band = band_for(
             attempt.score, len(questions), module=attempt.test.module, table=attempt.test.band_table
@@ -643,7 +649,7 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
     )
     for attempt in attempts:
         _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band), reason=reason)
-    attempt_counts_changed.send(sender=Attempt, session_ids=sorted({attempt.session_id for attempt in attempts}))
+    _counts_changed(attempts)
 
 
 @transaction.atomic
@@ -690,5 +696,5 @@ def attempt_abandon(*, attempt: Attempt | int) -> Attempt:
     attempt.status = AttemptStatus.ABANDONED
     attempt.save(update_fields=["status"])
     _log(attempt, None, "attempt_abandoned", {"at": iso(now())})
-    attempt_counts_changed.send(sender=Attempt, session_id=attempt.session_id)
+    _counts_changed([attempt])
     return attempt

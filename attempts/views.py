@@ -1,18 +1,31 @@
-"""REST face of attempts: read one; its student answers and submits through the same services as the WebSocket."""
+"""REST face of attempts: read one; its student answers and submits through the same services as the WebSocket.
+Practices: the list, one, a student's start of an attempt, and the results per student."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.permissions import IsStaffMember
+from accounts.permissions import IsStaffMember, IsStudent
 from attempts import services
-from attempts.models import Attempt
-from attempts.selectors import as_student_sees, attempt_loaded, attempts_visible_to
-from attempts.serializers import AnswerInputSerializer, AttemptSerializer
+from attempts.models import Attempt, Practice
+from attempts.practice import practice_attempt_start
+from attempts.selectors import (
+    as_student_sees,
+    attempt_is_teacher,
+    attempt_loaded,
+    attempts_visible_to,
+    practice_results,
+    practices_visible_to,
+)
+from attempts.serializers import (
+    AnswerInputSerializer,
+    AttemptSerializer,
+    PracticeResultsSerializer,
+    PracticeSerializer,
+)
 from sessions_app import services as session_services
-from sessions_app.selectors import session_is_teacher
 from sessions_app.serializers import ExtraTimeInputSerializer, ReopenInputSerializer, ReviewInputSerializer
 
 
@@ -31,7 +44,7 @@ class IsAttemptTeacher(IsStaffMember):
     message = "Only the session's teachers and admins may do this."
 
     def has_object_permission(self, request, view, attempt):
-        return session_is_teacher(attempt.session, request.user)
+        return attempt_is_teacher(attempt, request.user)
 
 
 CONTROLS = ("extra_time", "finish", "reopen", "review_violation")
@@ -54,9 +67,7 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return attempts_visible_to(self.request.user)
 
     def _detail(self, attempt):
-        attempt = attempt_loaded(attempt.pk)
-        body = AttemptSerializer(attempt).data
-        return Response(as_student_sees(body, attempt.session) if self.request.user.is_student else body)
+        return attempt_response(self.request, attempt)
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
@@ -121,3 +132,44 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return self._detail(
             session_services.violation_review(attempt=attempt, violation_id=int(violation_id), by=request.user, **body)
         )
+
+
+def attempt_response(request, attempt: Attempt, status_code=status.HTTP_200_OK) -> Response:
+    """The attempt's body, as its student may see it when the caller is a student."""
+    attempt = attempt_loaded(attempt.pk)
+    body = AttemptSerializer(attempt).data
+    return Response(as_student_sees(body, attempt.occasion) if request.user.is_student else body, status=status_code)
+
+
+@extend_schema(tags=["practice"])
+class PracticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Papers published to classes for practice: staff see their classes' practices, a student the open ones of
+    their classes. Staff publish with `POST /api/v1/classes/{id}/practice`."""
+
+    serializer_class = PracticeSerializer
+
+    def get_permissions(self):
+        if self.action == "attempts":
+            return [IsStudent()]
+        if self.action == "results":
+            return [IsStaffMember()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self):
+        if not self.request.user.is_authenticated:  # schema generation
+            return Practice.objects.none()
+        return practices_visible_to(self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses={201: AttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def attempts(self, request, pk=None):
+        """Start an attempt alone, on its own clock (`ends_at` = now + the practice's time limit); 409 while one is in
+        progress or the practice is not open."""
+        attempt = practice_attempt_start(practice=int(pk), student=request.user)
+        return attempt_response(request, attempt, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: PracticeResultsSerializer})
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """Every student of the class with their attempts on this practice, oldest first."""
+        return Response(practice_results(self.get_object()))

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import IsStaffMember
+from attempts.practice import practice_publish
+from attempts.serializers import PracticeCreateSerializer, PracticeSerializer
 from classes.models import Class
 from classes.selectors import class_loaded, classes_visible_to
 from classes.serializers import ClassSerializer, ClassWriteSerializer, EnrolmentSerializer
@@ -85,3 +87,13 @@ class ClassViewSet(
         """Unenrol a student; an open attempt of theirs in an unfinished session is abandoned."""
         class_unenrol(school_class=self.get_object(), student_id=int(student_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=PracticeCreateSerializer, responses={201: PracticeSerializer})
+    @action(detail=True, methods=["post"])
+    def practice(self, request, pk=None):
+        """Publish a paper to the class for practice: each student takes it alone while it is open."""
+        data = PracticeCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        practice = practice_publish(school_class=self.get_object(), test=body.pop("test_id"), by=request.user, **body)
+        return Response(PracticeSerializer(practice).data, status=status.HTTP_201_CREATED)

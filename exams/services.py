@@ -190,15 +190,16 @@ def version_for_edit(test: Test) -> EditableVersion:
             word_limit=question.word_limit,
         ).pk  # fmt: skip
     latest.sessions.filter(started_at__isnull=True).update(test=copy)
+    latest.practices.update(test=copy)  # their next attempts take the new version; those taken keep theirs
     return edit
 
 
 @transaction.atomic
 def test_delete(*, test: Test) -> None:
-    """Delete a paper with all its versions; refused while any session uses one of them."""
+    """Delete a paper with all its versions; refused while any session or practice uses one of them."""
     versions = Test.objects.of_paper(test.paper_id)
-    if any(version.sessions.exists() for version in versions):
-        raise Conflict("A paper that sessions use cannot be deleted.", code="paper_in_use")
+    if any(version.sessions.exists() or version.practices.exists() for version in versions):
+        raise Conflict("A paper that sessions or practices use cannot be deleted.", code="paper_in_use")
     versions.delete()
 
 

@@ -21,3 +21,8 @@ def iso(moment: datetime | None) -> str | None:
 def grace_period() -> timedelta:
     """How long after a deadline events still in flight count, and the clock waits before closing anything."""
     return timedelta(seconds=settings.SESSION_GRACE_SECONDS)
+
+
+def paper_duration(time_limit_minutes: int) -> timedelta:
+    """A paper's length on the server's clock (tests shrink a minute with IELTS_SECONDS_PER_MINUTE)."""
+    return timedelta(seconds=time_limit_minutes * settings.IELTS_SECONDS_PER_MINUTE)

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import TokenLogoutView, TokenObtainView, TokenRefreshRoleView, UserViewSet
-from attempts.views import AttemptViewSet
+from attempts.views import AttemptViewSet, PracticeViewSet
 from classes.views import ClassViewSet
 from exams.views import TestViewSet
 from sessions_app.views import SessionViewSet
@@ -22,6 +22,7 @@ router.register("tests", TestViewSet, basename="test")
 router.register("classes", ClassViewSet, basename="class")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("attempts", AttemptViewSet, basename="attempt")
+router.register("practice", PracticeViewSet, basename="practice")
 
 
 @extend_schema(exclude=True)

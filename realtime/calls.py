@@ -6,8 +6,8 @@ attempts services, and the state sync. Writes all go through the services (which
 from django.contrib.auth import get_user_model
 from django.utils.dateparse import parse_datetime
 
-from attempts.models import Attempt, AttemptStatus
-from attempts.selectors import as_student_sees, attempt_bodies
+from attempts.models import Attempt, AttemptStatus, Practice
+from attempts.selectors import as_student_sees, attempt_bodies, attempt_is_teacher
 from attempts.services import EventOutcome, StudentEvent, attempt_create, attempt_submit, attempts_apply
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, Forbidden, NotFound
@@ -34,6 +34,28 @@ def connection_role(*, session_id: int, user) -> str:
     if user.is_student:
         return Role.STUDENT
     raise Forbidden("You have no access to this session.")
+
+
+def practice_connection_role(*, attempt_id: int, user) -> str:
+    """Who this connection is for a practice attempt: its student, or staff of its class watching; refuses a session's
+    attempt (its socket is the session's), unknown attempts and everyone else."""
+    attempt = Attempt.objects.select_related("practice__school_class").filter(pk=attempt_id).first()
+    if attempt is None or attempt.practice_id is None:
+        raise NotFound("Practice attempt not found.")
+    if attempt.student_id == user.pk:
+        return Role.STUDENT
+    if user.is_staff_member and attempt_is_teacher(attempt, user):
+        return Role.TEACHER
+    raise Forbidden("You have no access to this attempt.")
+
+
+def practice_connection_allowed(*, attempt_id: int, user_id: int, role: str) -> bool:
+    """Whether an open practice socket may stay: its user is active and still has the access it was opened with."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    try:
+        return user is not None and practice_connection_role(attempt_id=attempt_id, user=user) == role
+    except ApplicationError:
+        return False
 
 
 def connection_allowed(*, session_id: int, user_id: int, role: str) -> bool:
@@ -183,25 +205,31 @@ def apply_student_events(items: list[tuple]) -> list:
 
 
 def state_sync_messages(attempt_ids) -> dict[int, dict]:
-    """`state_sync_response` of each attempt: its session's status, the attempt's own clock (frozen while the
-    session is paused), and the whole attempt."""
+    """`state_sync_response` of each attempt: its session's status (a practice attempt's own), the attempt's own
+    clock (frozen while the session is paused), and the whole attempt as its student sees it."""
     bodies = attempt_bodies(attempt_ids)
-    sessions = Session.objects.in_bulk({body["session_id"] for body in bodies.values()})
+    sessions = Session.objects.in_bulk({body["session_id"] for body in bodies.values()} - {None})
+    practices = Practice.objects.in_bulk({body["practice_id"] for body in bodies.values()} - {None})
     moment = now()
     messages = {}
     for attempt_id, body in bodies.items():
-        session = sessions[body["session_id"]]
         ends_at = parse_datetime(body["ends_at"]) if body["ends_at"] else None
-        remaining = remaining_seconds(ends_at, session=session, now=moment)
+        if body["session_id"] is None:
+            occasion, status = practices[body["practice_id"]], body["status"]
+            remaining = max(0.0, (ends_at - moment).total_seconds())
+        else:
+            occasion = sessions[body["session_id"]]
+            status = occasion.status
+            remaining = remaining_seconds(ends_at, session=occasion, now=moment)
         if body["status"] != AttemptStatus.IN_PROGRESS and remaining is not None:
             remaining = 0.0
         messages[attempt_id] = server_message(
             "state_sync_response",
-            session.pk,
-            status=session.status,
+            body["session_id"],
+            status=status,
             ends_at=body["ends_at"],
             server_now=iso(moment),
             remaining_seconds=round(remaining, 3) if remaining is not None else None,
-            attempt=as_student_sees(body, session),
+            attempt=as_student_sees(body, occasion),
         )
     return messages

@@ -21,6 +21,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from attempts.practice import practice_attempt_close_if_due, practice_attempts_due_ids
 from realtime import process
 from sessions_app.services import attempt_close_if_due, attempts_due_ids, session_complete_if_due, sessions_due_ids
 
@@ -71,8 +72,9 @@ def _session_failed(session_id: int, at: float) -> None:
 
 
 def tick() -> list[int]:
-    """One pass: close every attempt whose own time (plus the grace) is up, then complete every session whose time
-    is up and whose attempts are all closed. Returns the ids of the sessions this call completed.
+    """One pass: close every attempt whose own time (plus the grace) is up (of a session, or of a practice), then
+    complete every session whose time is up and whose attempts are all closed. Returns the ids of the sessions this
+    call completed.
 
     A session whose completion raises is isolated: it is retried after a back-off that doubles up to a minute,
     its failure is logged at most once a minute, and the other sessions go on being completed."""
@@ -82,6 +84,11 @@ def tick() -> list[int]:
             attempt_close_if_due(attempt_id=attempt_id)
         except Exception:
             logger.exception("attempt clock failed", extra={"attempt_id": attempt_id})
+    for attempt_id in practice_attempts_due_ids():
+        try:
+            practice_attempt_close_if_due(attempt_id=attempt_id)
+        except Exception:
+            logger.exception("practice attempt clock failed", extra={"attempt_id": attempt_id})
     at = time.monotonic()
     due = sessions_due_ids()
     for session_id in set(_failing) - set(due):  # completed elsewhere, or no longer due: forget it

@@ -60,6 +60,16 @@ def user_group(user_id) -> str:
     return f"user.{user_id}"
 
 
+def attempt_group(attempt_id) -> str:
+    """The student's connections to their practice attempt (a practice has no session: its socket is the attempt's)."""
+    return f"attempt.{attempt_id}"
+
+
+def attempt_watchers_group(attempt_id) -> str:
+    """The staff watching a practice attempt: what a session's teachers hear of an attempt, they hear."""
+    return f"attempt.{attempt_id}.teachers"
+
+
 def home_group(user_id) -> str:
     """One student's home pages ("My sessions"): told when one of their sessions changes. Apart from
     `user_group`, so that a student's sockets to a session never hear of their other sessions."""
@@ -150,6 +160,18 @@ def resync_on_commit(session_id, student_ids=None) -> None:
     )
     for group in groups:
         transaction.on_commit(lambda group=group: _send(group, {"type": STATE_RESYNC_TYPE}))
+
+
+def publish_to_attempt_watchers_on_commit(attempt_id, message_type: str, /, **fields) -> None:
+    """A teachers' message of a practice attempt (`session_id` null) for the staff watching it, once the transaction
+    commits."""
+    message = server_message(message_type, None, **fields)
+    transaction.on_commit(lambda: _publish([attempt_watchers_group(attempt_id)], message))
+
+
+def resync_attempt_on_commit(attempt_id) -> None:
+    """Once the transaction commits, have the practice attempt's sockets send their student a fresh state sync."""
+    transaction.on_commit(lambda: _send(attempt_group(attempt_id), {"type": STATE_RESYNC_TYPE}))
 
 
 def notify_participants_on_commit(session_id, student_ids, message_type: str, /, **fields) -> None:

@@ -2,7 +2,7 @@
 ticket>`, or the session cookie.
 
 Sets `scope["user"]` (AnonymousUser when a credential is missing or bad) and `scope["ws_auth"]`:
-the method used, and for a ticket the session it was issued for. A credential that is present
+the method used, and for a ticket the session (or practice attempt) it was issued for. A credential that is present
 but bad never falls back to the cookie. Nothing here logs a credential.
 """
 
@@ -124,7 +124,7 @@ class CredentialsMiddleware(BaseMiddleware):
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         token = params.get("token", [None])[0]
         ticket = params.get("ticket", [None])[0]
-        user, auth = None, {"method": None, "session_id": None}
+        user, auth = None, {"method": None, "session_id": None, "attempt_id": None}
         if token is not None:
             auth["method"] = "token"
             user = await database_call(_user_for_access_token)(token)
@@ -132,7 +132,7 @@ class CredentialsMiddleware(BaseMiddleware):
             auth["method"] = "ticket"
             redeemed = await aticket_redeem(ticket)
             if redeemed is not None:
-                auth["session_id"] = redeemed.session_id
+                auth["session_id"], auth["attempt_id"] = redeemed.session_id, redeemed.attempt_id
                 user = await database_call(_active_user)(redeemed.user_id)
         elif "session" in scope:
             auth["method"] = "session"

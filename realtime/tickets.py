@@ -17,8 +17,11 @@ _PREFIX = "ws-ticket"
 
 @dataclass(frozen=True)
 class Ticket:
+    """Whose it is and the one socket it opens: a session's, or (session_id None) a practice attempt's."""
+
     user_id: int
-    session_id: int
+    session_id: int | None
+    attempt_id: int | None = None
 
 
 def _key(ticket: str, suffix: str = "") -> str:
@@ -27,9 +30,10 @@ def _key(ticket: str, suffix: str = "") -> str:
     return f"{_PREFIX}:{digest}{suffix}"
 
 
-def ticket_issue(*, user_id: int, session_id: int) -> str:
+def ticket_issue(*, user_id: int, session_id: int | None = None, attempt_id: int | None = None) -> str:
     ticket = secrets.token_urlsafe(32)
-    cache.set(_key(ticket), {"user_id": user_id, "session_id": session_id}, timeout=settings.WS_TICKET_SECONDS)
+    value = {"user_id": user_id, "session_id": session_id, "attempt_id": attempt_id}
+    cache.set(_key(ticket), value, timeout=settings.WS_TICKET_SECONDS)
     return ticket
 
 
@@ -43,7 +47,7 @@ def ticket_redeem(ticket: str) -> Ticket | None:
     if not cache.add(_key(ticket, ":spent"), 1, timeout=settings.WS_TICKET_SECONDS + 5):
         return None  # another connection redeemed it first
     cache.delete(_key(ticket))
-    return Ticket(user_id=value["user_id"], session_id=value["session_id"])
+    return Ticket(user_id=value["user_id"], session_id=value["session_id"], attempt_id=value.get("attempt_id"))
 
 
 aticket_redeem = sync_to_async(ticket_redeem, thread_sensitive=False)

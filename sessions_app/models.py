@@ -1,6 +1,5 @@
 """Class-test sessions: their life cycle, participants, and who is connected right now."""
 
-from datetime import timedelta
 from enum import nonmember
 
 from django.conf import settings
@@ -46,11 +45,6 @@ class ResultsRelease(models.TextChoices):
     IMMEDIATE = "IMMEDIATE", "As soon as they submit"
     ON_COMPLETE = "ON_COMPLETE", "When the session completes"
     MANUAL = "MANUAL", "When a teacher releases them"
-
-
-def paper_duration(time_limit_minutes: int) -> timedelta:
-    """A paper's length on the server's clock (tests shrink a minute with IELTS_SECONDS_PER_MINUTE)."""
-    return timedelta(seconds=time_limit_minutes * settings.IELTS_SECONDS_PER_MINUTE)
 
 
 class Session(models.Model):

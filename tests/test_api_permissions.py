@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.utils import timezone
 
+from attempts.practice import practice_publish
 from attempts.services import attempt_record_violation, attempt_submit
 from classes.services import class_create
 from conftest import paper_data
@@ -54,6 +55,7 @@ def build_world(state: str, make_user, connect_student) -> World:
     if attempt:
         attempt_record_violation(attempt=attempt)
     violation = attempt.violations.get() if attempt else None
+    practice = practice_publish(school_class=klass, test=paper, by=teacher)
     if state == "paused":
         session_pause(session=session)
     if state == "submitted":
@@ -63,7 +65,8 @@ def build_world(state: str, make_user, connect_student) -> World:
                "other_teacher": other_teacher, "admin": admin},
         ids={"class": klass.pk, "session": session.pk, "test": paper.pk, "student": student.pk,
              "newcomer": newcomer.pk, "attempt": attempt.pk if attempt else 0,
-             "question": paper.questions.get(number=1).pk, "violation": violation.pk if violation else 0},
+             "question": paper.questions.get(number=1).pk, "violation": violation.pk if violation else 0,
+             "practice": practice.pk},
     )  # fmt: skip
     return world
 
@@ -141,6 +144,12 @@ ROWS = [
      (401, 403, 403, 200, 404, 200)),
     ("violation-review", "running", "post", "/attempts/{attempt}/violations/{violation}/review",
      lambda w: {"verdict": "DISMISSED", "note": "my fault"}, (401, 403, 403, 200, 404, 200)),
+    ("class-practice", "scheduled", "post", "/classes/{class}/practice", lambda w: {"test_id": w.ids["test"]},
+     (401, 403, 403, 201, 404, 201)),
+    ("practice-list", "scheduled", "get", "/practice", _none, (401, 200, 200, 200, 200, 200)),
+    ("practice-detail", "scheduled", "get", "/practice/{practice}", _none, (401, 200, 404, 200, 404, 200)),
+    ("practice-start", "scheduled", "post", "/practice/{practice}/attempts", _none, (401, 201, 404, 403, 403, 403)),
+    ("practice-results", "scheduled", "get", "/practice/{practice}/results", _none, (401, 403, 403, 200, 404, 200)),
 ]  # fmt: skip
 
 CASES = [
@@ -182,7 +191,7 @@ def test_every_contract_route_is_in_the_matrix():
         template = (
             path.replace("{test}", "{id}").replace("{class}", "{id}").replace("{session}", "{id}")
             .replace("{attempt}", "{id}").replace("{student}", "{student_id}")
-            .replace("{violation}", "{violation_id}")
+            .replace("{violation}", "{violation_id}").replace("{practice}", "{id}")
         )  # fmt: skip
         covered.add((method, template))
     assert operations - covered == set()

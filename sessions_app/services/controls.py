@@ -57,9 +57,12 @@ def _log(attempts, event_type: str, by: User, moment, **data) -> None:
 def _locked_attempt(attempt: Attempt | int) -> Attempt:
     """The attempt, locked after its session (the order every control locks them in)."""
     attempt_id = attempt.pk if isinstance(attempt, Attempt) else attempt
-    session_id = Attempt.objects.filter(pk=attempt_id).values_list("session_id", flat=True).first()
-    if session_id is None:
+    found = Attempt.objects.filter(pk=attempt_id).values_list("session_id", flat=True)
+    if not found:
         raise NotFound("Attempt not found.")
+    [session_id] = found
+    if session_id is None:
+        raise Conflict("A practice attempt runs on its own clock: a session's controls do not apply.", code="practice")
     session = _locked(session_id)
     locked = Attempt.objects.select_for_update(of=("self",)).select_related("student", "test").get(pk=attempt_id)
     locked.session = session

@@ -15,7 +15,7 @@ from attempts.models import Attempt, AttemptStatus
 from attempts.services import attempts_close, attempts_create, attempts_submit_open
 from classes.models import Class
 from exams.models import TIME_LIMIT_MINUTES, Test
-from ielts_site.clock import grace_period, iso, now
+from ielts_site.clock import grace_period, iso, now, paper_duration
 from ielts_site.errors import Conflict, InvalidInput, NotFound
 from realtime.events import (
     notify_participants_on_commit,
@@ -29,7 +29,6 @@ from sessions_app.models import (
     ResultsRelease,
     Session,
     SessionStatus,
-    paper_duration,
 )
 from sessions_app.services.presence import lock_participants
 

@@ -18,7 +18,7 @@ const MAX_IN_FLIGHT = 100;
 const SOCKET_TIMINGS = { heartbeatMs: 10000, silenceLimitMs: 25000, backoffBaseMs: 500, backoffCapMs: 10000 };
 
 // Stamped on the server's clock: a replayed event's `made_at` is then comparable with the server's own times.
-export const outbox = new Outbox(outboxKey(config.session_id, config.user_id), undefined, {
+export const outbox = new Outbox(outboxKey(config.scope, config.user_id), undefined, {
   now: () => Date.now() + countdown.offset,
 });
 outbox.onChange(() => updateConnectionUi());

@@ -13,7 +13,7 @@ import { announce, refreshScreen, updateConnectionUi } from "./screens.js";
 const NOTICE_MS = 12000;
 const TIME_GIVEN_MIN_MS = 1000;
 const STALE_PAUSE_MS = 5000; // back from "time is up" only for time really given, not a clock's rounding
-const PAUSE_KEY = `ielts.pause.v1.session-${config.session_id}`;
+const PAUSE_KEY = `ielts.pause.v1.${config.scope}`;
 
 // ------------------------------------------------------------------ pause and resume
 

@@ -18,7 +18,7 @@ const tabId = Math.random().toString(36).slice(2);
 const siblings = new Map();
 const channel =
   typeof BroadcastChannel === "function"
-    ? new BroadcastChannel(`ielts.test-tabs.session-${config.session_id}.user-${config.user_id}`)
+    ? new BroadcastChannel(`ielts.test-tabs.${config.scope}.user-${config.user_id}`)
     : null;
 
 let unloading = false; // pagehide: the page is going (reload, Back, closing the tab), not the student

@@ -9,8 +9,8 @@ import { $, config } from "./context.js";
 import { MessageLog } from "./notices.js";
 
 const log = new MessageLog(config.user_id);
-const messagesApi = config.messages_api || `${config.session_api}/messages`;
-const SEEN_KEY = `ielts.messages-seen.v1.session-${config.session_id}.user-${config.user_id}`;
+const messagesApi = config.messages_api; // none on a practice: no teacher writes to it
+const SEEN_KEY = `ielts.messages-seen.v1.${config.scope}.user-${config.user_id}`;
 const seen = new Set(readSeen());
 
 /** A `teacher_message` from the socket. */
@@ -23,6 +23,7 @@ export function receiveMessage(message) {
 
 /** The history: on load, and after a reconnect (what the socket may have missed). */
 export async function loadMessages() {
+  if (!messagesApi) return;
   let list;
   try {
     list = await api(messagesApi);

@@ -16,8 +16,10 @@ export function newEventId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export function outboxKey(sessionId, userId) {
-  return `ielts.outbox.v${VERSION}.session-${sessionId}.user-${userId}`;
+/** `scope` is the page's (config.scope: "session-7", or "practice-attempt-9"); a bare number names a session. */
+export function outboxKey(scope, userId) {
+  const where = typeof scope === "number" ? `session-${scope}` : scope;
+  return `ielts.outbox.v${VERSION}.${where}.user-${userId}`;
 }
 
 /** Events superseded by a newer one of the same type need not be replayed (only the position is). */

@@ -157,12 +157,23 @@ async function fetchAttempt() {
   return null;
 }
 
+/** A practice attempt's own status stands where a session's would: once it is handed in, the page is finished. */
+async function checkPracticeOverRest() {
+  if (page.phase === "finished" || page.attemptId == null) return;
+  const attempt = await api(`${config.attempt_api}${page.attemptId}`);
+  page.sessionStatus = attempt.status;
+  if (attempt.status !== "IN_PROGRESS") {
+    finish({ attempt, reason: page.phase === "timeup" ? "time" : "submitted", lost: outbox.workSize });
+  }
+}
+
 /** The socket cannot (re)connect, or the server refused an event as too late: has the session ended? */
 export async function checkSessionOverRest(force = false) {
   if (page.phase === "closed") return;
   if (!force && Date.now() - page.lastStatusCheck < 10000) return;
   page.lastStatusCheck = Date.now();
   try {
+    if (!config.session_api) return await checkPracticeOverRest(); // a practice attempt has no session
     const session = await api(config.session_api);
     page.sessionStatus = session.status;
     if (page.phase === "finished") {
