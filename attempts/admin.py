@@ -9,14 +9,26 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
-from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Violation
-from ielts_site.admin_tools import ReadOnlyAdmin, ReadOnlyInline, TeacherScopedAdmin, run_for_each
+from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Practice, Violation
+from attempts.practice import practice_publish
+from classes.models import Class, ClassStatus
+from exams.models import Test
+from ielts_site.admin_tools import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceErrorsAdmin,
+    TeacherScopedAdmin,
+    adopt,
+    classes_taught_by,
+    run_for_each,
+    sees_everything,
+)
 from ielts_site.clock import now
 from sessions_app.services import attempt_extend, attempt_finish, attempt_reopen
 from sessions_app.services.controls import EXTRA_SECONDS, REOPEN_SECONDS
 
-ATTEMPT_CLASS = "session__school_class"
-ROW_CLASS = "attempt__session__school_class"
+ATTEMPT_CLASS = ("session__school_class", "practice__school_class")
+ROW_CLASS = ("attempt__session__school_class", "attempt__practice__school_class")
 
 
 class AnswerInline(ReadOnlyInline, admin.TabularInline):
@@ -80,13 +92,14 @@ class AttemptEventInline(ReadOnlyInline, admin.TabularInline):
 @admin.register(Attempt)
 class AttemptAdmin(ReadOnlyAdmin, TeacherScopedAdmin):
     class_lookup = ATTEMPT_CLASS
-    list_display = ("student", "student_name", "session", "status", "score", "band", "answer_count",
+    list_display = ("student", "student_name", "session", "practice", "status", "score", "band", "answer_count",
                     "violation_count", "started_at", "submitted_at")  # fmt: skip
     list_filter = ("status", ("session", admin.RelatedOnlyFieldListFilter), ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("student__username", "student__first_name", "student__last_name", "session__title")
-    list_select_related = ("student", "session", "test")
-    fields = ("student", "session", "test", "status", "score", "band", "started_at", "ends_at", "extra_seconds",
-              "offline_time", "submitted_at", "current_passage_index", "current_question_index", "flagged")  # fmt: skip
+    list_select_related = ("student", "session", "practice__test", "test")
+    fields = ("student", "session", "practice", "test", "status", "score", "band", "started_at", "ends_at",
+              "extra_seconds", "offline_time", "submitted_at", "current_passage_index", "current_question_index",
+              "flagged")  # fmt: skip
     readonly_fields = fields
     inlines = [AnswerInline, ViolationInline, HighlightInline, AttemptEventInline]
     actions = ["finish", "extra_time", "reopen"]
@@ -201,3 +214,53 @@ class AttemptEventAdmin(AttemptRowAdmin):
     list_filter = ("type", ("attempt__session", admin.RelatedOnlyFieldListFilter))
     search_fields = (*AttemptRowAdmin.search_fields, "event_id", "type")
     date_hierarchy = "created_at"
+
+
+@admin.register(Practice)
+class PracticeAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
+    """Papers published to classes for practice: published through the service, the window and the choices changed
+    here; the attempts are on the attempts' list."""
+
+    list_display = ("test", "school_class", "opens_at", "closes_at", "time_limit_minutes",
+                    "show_answers_after_submit", "attempt_count", "created_at")  # fmt: skip
+    list_filter = (("school_class", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("test", "school_class")
+    fields = ("school_class", "test", "opens_at", "closes_at", "time_limit_minutes", "show_answers_after_submit")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("school_class", "test") if obj is not None else ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_attempts=Count("attempts"))
+
+    @admin.display(description="attempts", ordering="n_attempts")
+    def attempt_count(self, practice):
+        return practice.n_attempts
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school_class":
+            classes = Class.objects if sees_everything(request.user) else classes_taught_by(request.user)
+            kwargs["queryset"] = classes.filter(status=ClassStatus.ACTIVE)
+        elif db_field.name == "test":
+            kwargs["queryset"] = Test.objects.latest_versions().order_by("title", "id")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "time_limit_minutes" in form.base_fields:
+            form.base_fields["time_limit_minutes"].required = False
+            form.base_fields["time_limit_minutes"].help_text = "Empty for the paper's own."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.time_limit_minutes = obj.time_limit_minutes or obj.test.time_limit_minutes
+            obj.save()
+            return
+        data = form.cleaned_data
+        created = practice_publish(
+            school_class=data["school_class"], test=data["test"], opens_at=data["opens_at"],
+            closes_at=data["closes_at"], time_limit_minutes=data["time_limit_minutes"],
+            show_answers_after_submit=data["show_answers_after_submit"], by=request.user,
+        )  # fmt: skip
+        adopt(obj, created)

@@ -3,7 +3,11 @@
 The admin is a face like the REST views: it translates a form or an action into a service call.
 """
 
+import operator
+from functools import reduce
+
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 
 from ielts_site.errors import ApplicationError
@@ -32,15 +36,18 @@ def adopt(target, source) -> None:
 
 
 class TeacherScopedAdmin(admin.ModelAdmin):
-    """Teachers see only rows of the classes they teach; `class_lookup` leads from the model to its class."""
+    """Teachers see only rows of the classes they teach; `class_lookup` leads from the model to its class (a tuple:
+    any of these ways, e.g. an attempt's session's class or its practice's)."""
 
-    class_lookup = "school_class"
+    class_lookup: str | tuple[str, ...] = "school_class"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if sees_everything(request.user):
             return queryset
-        return queryset.filter(**{f"{self.class_lookup}__in": classes_taught_by(request.user)})
+        lookups = (self.class_lookup,) if isinstance(self.class_lookup, str) else self.class_lookup
+        taught = classes_taught_by(request.user)
+        return queryset.filter(reduce(operator.or_, (Q(**{f"{lookup}__in": taught}) for lookup in lookups)))
 
 
 class ServiceErrorsAdmin(admin.ModelAdmin):

@@ -1,5 +1,5 @@
-"""The teacher pages' forms: a new session, a pasted list of usernames to enrol and a students' CSV file to import
-(the class page), a violation's review (the timeline)."""
+"""The teacher pages' forms: a new session, a practice to publish, a pasted list of usernames to enrol and a students'
+CSV file to import (the class page), a violation's review (the timeline)."""
 
 import re
 from datetime import timedelta
@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import forms
 
 from attempts.models import Verdict
+from attempts.practice import MAX_PRACTICE_MINUTES
 from classes.student_csv import StudentFileRefused, student_rows_read
 from exams.models import TIME_LIMIT_MINUTES, Test
 from sessions_app.models import ResultsRelease
@@ -57,6 +58,42 @@ class SessionCreateForm(forms.Form):
         if moment is not None and offset is not None:
             # The field read the wall time as UTC; shift it by the browser's offset.
             cleaned["scheduled_at"] = moment + timedelta(minutes=offset)
+        return cleaned
+
+
+LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def _local_time_field(label: str, **options) -> forms.DateTimeField:
+    """A time typed in the browser's local time (static/teacher/pages.js sends its offset as `tz_offset`)."""
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    return forms.DateTimeField(label=label, input_formats=LOCAL_TIME_FORMATS, widget=widget, **options)
+
+
+class PracticePublishForm(forms.Form):
+    test = forms.ModelChoiceField(
+        label="Paper", queryset=Test.objects.latest_versions().order_by("title", "id"), empty_label="Choose a paper…"
+    )
+    opens_at = _local_time_field("Opens", required=False, help_text="Empty: open now.")
+    closes_at = _local_time_field("Closes", required=False, help_text="Empty: it stays open.")
+    tz_offset = forms.IntegerField(required=False, min_value=-900, max_value=900, widget=forms.HiddenInput)
+    time_limit_minutes = forms.IntegerField(
+        label="Time limit (minutes)", required=False, min_value=1, max_value=MAX_PRACTICE_MINUTES,
+        help_text="Empty for the paper's own.",
+    )  # fmt: skip
+    show_answers_after_submit = forms.BooleanField(
+        label="Show each answer's mark and the keys once a student hands in", required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        offset = cleaned.get("tz_offset")
+        for name in ("opens_at", "closes_at"):
+            if cleaned.get(name) is not None and offset is not None:
+                cleaned[name] += timedelta(minutes=offset)  # read as UTC: shift by the browser's offset
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens is not None and closes is not None and closes <= opens:
+            self.add_error("closes_at", "It must close after it opens.")
         return cleaned
 
 

@@ -74,6 +74,26 @@ def class_sessions(school_class: Class) -> list[Session]:
     return list(school_class.sessions.select_related("test").order_by("-scheduled_at", "-id"))
 
 
+def class_practice_grid(school_class: Class, enrolments) -> dict:
+    """The class's practices (newest first) and, per student, their work on each: how many attempts, whether one is
+    in progress, and the latest handed-in attempt's score and band. Two queries however many there are."""
+    practices = list(school_class.practices.select_related("test").order_by("-created_at", "-id"))
+    cells = {}  # (student id, practice id) → {"attempts", "open", "latest"}
+    for attempt in Attempt.objects.filter(practice__in=practices).order_by("started_at", "id"):
+        key = (attempt.student_id, attempt.practice_id)
+        cell = cells.setdefault(key, {"attempts": 0, "open": False, "latest": None})
+        cell["attempts"] += 1
+        if attempt.is_open:
+            cell["open"] = True
+        elif attempt.status == AttemptStatus.SUBMITTED:
+            cell["latest"] = attempt
+    rows = [
+        {"student": enrolment.student, "cells": [cells.get((enrolment.student_id, p.pk)) for p in practices]}
+        for enrolment in enrolments
+    ]
+    return {"practices": practices, "rows": rows}
+
+
 def students_outside_class_matching(school_class: Class, query: str, *, limit: int):
     """Active students not yet in the class whose username or name contains every word of the query."""
     students = users_with_role(Role.STUDENT).filter(is_active=True).exclude(enrolments__school_class=school_class)

@@ -1,14 +1,15 @@
-"""The teacher's pages: dashboard, class (its forms post to the same URL), live monitor, results (and CSV),
-an attempt's timeline (and the review of one of its violations)."""
+"""The teacher's pages: dashboard, class (its forms post to the same URL), a practice's results, live monitor,
+results (and CSV), an attempt's timeline (and the review of one of its violations)."""
 
 from django.urls import include, path
 
-from monitoring.views import class_page, dashboard, live, results, timeline
+from monitoring.views import class_page, dashboard, live, practice, results, timeline
 
 urlpatterns = [
     path("teacher/", dashboard.dashboard, name="teacher-dashboard"),
     path("teacher/papers/", include("monitoring.paper_urls")),
     path("teacher/classes/<int:class_id>/", class_page.class_page, name="teacher-class"),
+    path("teacher/practice/<int:practice_id>/", practice.practice, name="teacher-practice"),
     path("teacher/sessions/<int:session_id>/live/", live.live, name="teacher-live"),
     path("teacher/sessions/<int:session_id>/live/feed/", live.live_feed, name="teacher-live-feed"),
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import TEACHERS_GROUP
 from attempts.models import Answer, Attempt, AttemptEvent
+from attempts.practice import practice_publish
 from attempts.services import attempt_record_violation
 from classes.models import Class, ClassStatus, Enrolment
 from classes.services import class_create
@@ -125,6 +126,7 @@ def world(running_session, students, teacher, admin_user, paper, make_user, conn
     session_start(session=other_session)
     other_attempt = other_session.attempts.get()
     attempt_record_violation(attempt=other_attempt, event_id="ov1")
+    practice_publish(school_class=running_session.school_class, test=paper, by=teacher)
     return SimpleNamespace(
         session=running_session, attempt=attempt, other_teacher=other_teacher, other_student=other_student,
         other_class=other_class, other_session=other_session, other_attempt=other_attempt,
@@ -140,7 +142,7 @@ def test_every_model_of_ours_is_registered():
         "accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class", "classes.Enrolment",
         "sessions_app.Session", "sessions_app.Participant", "sessions_app.ServerProcess",
         "sessions_app.LiveConnection", "attempts.Attempt", "attempts.Answer", "attempts.Highlight",
-        "attempts.Violation", "attempts.AttemptEvent",
+        "attempts.Violation", "attempts.AttemptEvent", "attempts.Practice",
     }  # fmt: skip
 
 
@@ -171,9 +173,9 @@ def test_a_teacher_sees_the_pages_of_their_own_rows(world, teacher, model):
 def test_add_pages_render_where_adding_is_allowed(world, admin_user, teacher):
     for user, addable in (
         (admin_user, {"accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class",
-                      "classes.Enrolment", "sessions_app.Session"}),
+                      "classes.Enrolment", "sessions_app.Session", "attempts.Practice"}),
         (teacher, {"accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class",
-                   "classes.Enrolment", "sessions_app.Session"}),
+                   "classes.Enrolment", "sessions_app.Session", "attempts.Practice"}),
     ):  # fmt: skip
         client = client_for(user)
         for model in OUR_MODELS:

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Role, User
+from attempts.practice import practice_publish
 from classes.models import Class, Enrolment
 from classes.services import class_create
 from conftest import PASSWORD, paper_data
@@ -66,6 +67,7 @@ def scope(running_session, students, teacher, admin_user, paper, make_user, conn
         teacher_a=teacher, teacher_b=teacher_b, admin=admin_user, students_a=students, student_b=student_b,
         class_a=running_session.school_class, class_b=class_b, paper_a=paper, paper_b=paper_b,
         session_a=running_session, session_b=session_b, attempt_a=attempt,
+        practice_a=practice_publish(school_class=running_session.school_class, test=paper, by=teacher),
     )  # fmt: skip
 
 
@@ -86,6 +88,7 @@ A_ROW = {
     "attempts.Highlight": lambda w: w.attempt_a.highlights.first(),
     "attempts.Violation": lambda w: w.attempt_a.violations.first(),
     "attempts.AttemptEvent": lambda w: w.attempt_a.events.first(),
+    "attempts.Practice": lambda w: w.practice_a,
 }
 
 

@@ -5,6 +5,7 @@ chose so; the teacher sees every student's attempts."""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -305,3 +306,108 @@ class listen_group:
                     return received
 
         return self.sync(drain)()
+
+
+# ---------------------------------------------------------------- the teacher's and the student's pages
+
+
+def _logged_in(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_class_page_publishes_a_practice_and_shows_each_student_s_latest_result(
+    teacher, school_class, paper, students
+):
+    page = _logged_in(teacher)
+    url = reverse("teacher-class", args=[school_class.pk])
+    response = page.post(
+        url,
+        {"action": "publish_practice", "test": paper.pk, "opens_at": "", "closes_at": "2030-01-02T10:00",
+         "tz_offset": "-60", "time_limit_minutes": "20", "show_answers_after_submit": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    practice = Practice.objects.get()
+    assert (practice.time_limit_minutes, practice.show_answers_after_submit) == (20, True)
+    assert practice.closes_at.isoformat() == "2030-01-02T09:00:00+00:00"  # typed in UTC+1
+    attempt = practice_attempt_start(practice=practice, student=students[0])
+    _answer_all(students[0], attempt.pk, paper)
+    bearer_client(students[0]).post(f"{API}/attempts/{attempt.pk}/submit")
+    practice_attempt_start(practice=practice, student=students[0])
+    html = page.get(url).content.decode()
+    row = html[html.index(f'<tr data-student-id="{students[0].pk}">') :].split("</tr>")[0]
+    assert "4 · band" in row and "in progress" in row and "2 attempts" in row
+    other = html[html.index(f'<tr data-student-id="{students[1].pk}">') :].split("</tr>")[0]
+    assert "—" in other
+
+
+def test_a_bad_practice_form_is_shown_again_with_its_error_and_publishes_nothing(teacher, school_class, paper):
+    response = _logged_in(teacher).post(
+        reverse("teacher-class", args=[school_class.pk]),
+        {"action": "publish_practice", "test": paper.pk, "opens_at": "2030-01-02T10:00",
+         "closes_at": "2030-01-01T10:00"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "It must close after it opens." in response.content.decode()
+    assert not Practice.objects.exists()
+
+
+def test_the_practice_page_lists_every_student_and_is_for_the_class_s_staff(practice, teacher, students, make_user):
+    practice_attempt_start(practice=practice, student=students[0])
+    url = reverse("teacher-practice", args=[practice.pk])
+    html = _logged_in(teacher).get(url).content.decode()
+    assert "1 of 3 students have taken it." in html
+    assert html.count("Not taken yet") == 2 and "In progress" in html
+    assert _logged_in(make_user("TEACHER")).get(url).status_code == 404
+    assert _logged_in(students[0]).get(url).status_code == 403
+
+
+def test_my_sessions_offers_the_open_practice_and_starting_it_opens_the_attempt(practice, students):
+    page = _logged_in(students[0])
+    html = page.get(reverse("student-sessions")).content.decode()
+    assert 'class="session-card practice-card"' in html and ">Start<" in html
+    response = page.post(reverse("student-practice-start", args=[practice.pk]))
+    attempt = practice.attempts.get(student=students[0])
+    assert response.status_code == 302 and response.url == reverse("student-practice-attempt", args=[attempt.pk])
+    assert page.post(reverse("student-practice-start", args=[practice.pk])).url == response.url  # the same one
+    test_page = page.get(response.url)
+    assert test_page.status_code == 200
+    config = test_page.context["config"]
+    assert config["ws_path"] == f"/api/v1/attempts/{attempt.pk}/ws" and config["session_id"] is None
+    assert "accepted_answers" not in test_page.content.decode()
+    assert _logged_in(students[1]).get(response.url).status_code == 404  # someone else's attempt
+
+
+def test_a_student_removed_from_the_class_has_their_open_practice_attempt_abandoned(practice, school_class, students):
+    from sessions_app.services import class_unenrol
+
+    attempt = practice_attempt_start(practice=practice, student=students[0])
+    class_unenrol(school_class=school_class, student_id=students[0].pk)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.ABANDONED
+    assert_error(_start(students[0], practice), 404)
+
+
+def test_the_admin_lists_practice_attempts_to_their_class_s_teachers_only(practice, teacher, students, make_user):
+    outsider = make_user("TEACHER")
+    attempt = practice_attempt_start(practice=practice, student=students[0])
+    url = reverse("admin:attempts_attempt_changelist")
+    assert f"/admin/attempts/attempt/{attempt.pk}/change/" in _logged_in(teacher).get(url).content.decode()
+    assert f"/admin/attempts/attempt/{attempt.pk}/change/" not in _logged_in(outsider).get(url).content.decode()
+    practices = reverse("admin:attempts_practice_changelist")
+    assert _logged_in(teacher).get(practices).context["cl"].result_count == 1
+    assert _logged_in(outsider).get(practices).context["cl"].result_count == 0
+
+
+def test_an_admin_publishes_a_practice_in_the_admin_through_the_service(admin_user, school_class, paper):
+    response = _logged_in(admin_user).post(
+        reverse("admin:attempts_practice_add"),
+        {"school_class": school_class.pk, "test": paper.pk, "opens_at_0": "", "opens_at_1": "", "closes_at_0": "",
+         "closes_at_1": "", "time_limit_minutes": ""},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    practice = Practice.objects.get()
+    assert (practice.time_limit_minutes, practice.created_by) == (60, admin_user)

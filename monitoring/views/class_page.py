@@ -1,6 +1,6 @@
-"""The class page: its sessions and students, and the five things its forms do (schedule a session, enrol a
-student found by the search, enrol a pasted list of usernames, import students from a CSV file, remove a student),
-one view each.
+"""The class page: its sessions, practices and students, and the six things its forms do (schedule a session,
+publish a paper for practice, enrol a student found by the search, enrol a pasted list of usernames, import students
+from a CSV file, remove a student), one view each.
 
 The forms all post to the page's own URL with an `action` field, and `class_page` routes them. A refusal
 from a service is shown as a message on the page again, with 409 for a conflict and 400 otherwise.
@@ -18,13 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from accounts.serializers import MAX_ID
+from attempts.practice import practice_publish
 from classes.models import Class, ClassStatus
 from classes.student_csv import StudentFileRefused
 from ielts_site.errors import ApplicationError, InvalidInput
 from monitoring.access import admin_links, staff_required, visible_class
-from monitoring.forms import SessionCreateForm, StudentFileForm, UsernameListForm
+from monitoring.forms import PracticePublishForm, SessionCreateForm, StudentFileForm, UsernameListForm
 from monitoring.selectors import (
     class_enrolments,
+    class_practice_grid,
     class_sessions,
     class_teachers,
     split_sessions,
@@ -42,6 +44,7 @@ def _render(
     school_class: Class,
     *,
     session_form=None,
+    practice_form=None,
     username_form=None,
     student_file_form=None,
     outcomes=None,
@@ -51,16 +54,21 @@ def _render(
     if session_form is None:
         in_an_hour = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=1)
         session_form = SessionCreateForm(initial={"scheduled_at": in_an_hour})
+    if practice_form is None:
+        practice_form = PracticePublishForm()
     if username_form is None:
         username_form = UsernameListForm()
     if student_file_form is None:
         student_file_form = StudentFileForm()
     query = request.GET.get("q", "").strip()
     sessions = class_sessions(school_class)
+    enrolments = list(class_enrolments(school_class))
     context = {
         "school_class": school_class,
         "teachers": class_teachers(school_class),
-        "enrolments": class_enrolments(school_class),
+        "enrolments": enrolments,
+        "practice": class_practice_grid(school_class, enrolments),
+        "practice_form": practice_form,
         "sessions": sessions,
         "groups": split_sessions(sessions),
         "session_form": session_form,
@@ -144,6 +152,26 @@ def class_session_create(request, class_id):
 
 @require_POST
 @staff_required
+def class_practice_publish(request, class_id):
+    """Publish a paper to the class for practice, then show the page at its practices."""
+    school_class = visible_class(request.user, class_id)
+    form = PracticePublishForm(request.POST)
+    if not form.is_valid():
+        return _render(request, school_class, practice_form=form, status=400)
+    try:
+        practice = practice_publish(
+            school_class=school_class, test=form.cleaned_data["test"], opens_at=form.cleaned_data["opens_at"],
+            closes_at=form.cleaned_data["closes_at"], time_limit_minutes=form.cleaned_data["time_limit_minutes"],
+            show_answers_after_submit=form.cleaned_data["show_answers_after_submit"], by=request.user,
+        )  # fmt: skip
+    except ApplicationError as error:
+        return _refused(request, school_class, error, practice_form=form)
+    messages.success(request, f"“{practice.test.title}” is published for practice.")
+    return redirect(reverse("teacher-class", args=[school_class.pk]) + "#practice")
+
+
+@require_POST
+@staff_required
 def class_student_enrol(request, class_id):
     """Enrol the student picked from the search, then show the page again with the same search."""
     school_class = visible_class(request.user, class_id)
@@ -219,6 +247,7 @@ def class_action_unknown(request, class_id):
 
 CLASS_ACTIONS = {
     "create_session": class_session_create,
+    "publish_practice": class_practice_publish,
     "enrol": class_student_enrol,
     "enrol_list": class_students_enrol_list,
     "import_students": class_students_import,

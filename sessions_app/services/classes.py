@@ -2,6 +2,7 @@
 coming sessions, unenrolling leaves the unfinished ones."""
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
 from attempts.models import Attempt, AttemptStatus
@@ -38,12 +39,16 @@ def class_enrol(*, school_class: Class, student: User) -> Enrolment:
 
 @transaction.atomic
 def class_unenrol(*, school_class: Class, student_id) -> None:
-    """Remove a student; they leave the class's unfinished sessions and any open attempt is abandoned."""
+    """Remove a student; they leave the class's unfinished sessions, and any open attempt (of those, or of the class's
+    practices) is abandoned."""
     enrolment_delete(school_class=school_class, student_id=student_id)
     unfinished = school_class.sessions.exclude(status__in=SessionStatus.FINISHED)
-    for attempt in Attempt.objects.filter(
-        session__in=unfinished, student_id=student_id, status=AttemptStatus.IN_PROGRESS
-    ):
+    open_attempts = Attempt.objects.filter(
+        Q(session__in=unfinished) | Q(practice__school_class=school_class),
+        student_id=student_id,
+        status=AttemptStatus.IN_PROGRESS,
+    )
+    for attempt in open_attempts:
         attempt_abandon(attempt=attempt)
     for participant in lock_participants(Participant.objects.filter(session__in=unfinished, student_id=student_id)):
         was_connected = participant.is_connected

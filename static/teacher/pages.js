@@ -13,23 +13,24 @@ function zoneLabel(date) {
   return `(your time, UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)})`;
 }
 
-const form = document.getElementById("session-form");
-if (form) {
-  const input = form.querySelector('input[type="datetime-local"]');
+// The forms with times (a session's start, a practice's window): typed in local time, sent with the browser's offset.
+for (const form of document.querySelectorAll("form[data-local-times]")) {
+  const inputs = [...form.querySelectorAll('input[type="datetime-local"]')];
   const offset = form.querySelector('input[name="tz_offset"]');
-  const label = form.querySelector("[data-tz-label]");
-  if (input && offset) {
-    // The server rendered its suggestion in UTC; show it in local time.
-    if (form.hasAttribute("data-initial-utc") && input.value) {
+  if (!inputs.length || !offset) continue;
+  // The server rendered its suggestions in UTC; show them in local time.
+  if (form.hasAttribute("data-initial-utc")) {
+    for (const input of inputs.filter((each) => each.value)) {
       const utc = new Date(`${input.value}:00Z`);
       if (!Number.isNaN(utc.getTime())) input.value = localValue(utc);
     }
-    if (label) label.textContent = zoneLabel(new Date());
-    form.addEventListener("submit", () => {
-      const chosen = input.value ? new Date(input.value) : new Date();
-      offset.value = String(chosen.getTimezoneOffset());
-    });
   }
+  for (const label of form.querySelectorAll("[data-tz-label]")) label.textContent = zoneLabel(new Date());
+  form.addEventListener("submit", () => {
+    const typed = inputs.find((input) => input.value);
+    const chosen = typed ? new Date(typed.value) : new Date();
+    offset.value = String(chosen.getTimezoneOffset());
+  });
 }
 
 for (const confirmForm of document.querySelectorAll("form[data-confirm]")) {
