@@ -57,6 +57,9 @@ def test_seed_demo_creates_the_demo_school():
     local = session.scheduled_at.astimezone(LONDON)
     assert (local.weekday(), local.hour, local.minute) == (0, 20, 0)
     assert timedelta(0) < session.scheduled_at - timezone.now() <= timedelta(days=7)
+    practice = school_class.practices.get()
+    assert practice.test == session.test and practice.is_open_at(timezone.now())
+    assert (practice.time_limit_minutes, practice.show_answers_after_submit) == (30, True)
 
     for needle in ("Beacon 31", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/admin/", "admin / admin-demo-pass",
                    "teacher / teacher-demo-pass", "student01", "student30", "student-demo-pass"):  # fmt: skip

@@ -1,5 +1,6 @@
 """`python manage.py seed_demo`: an admin, a teacher, class "Beacon 31" with 30 students, an original Academic
-Reading paper and a session next Monday at 20:00 (Europe/London). Idempotent: what exists is left as it is."""
+Reading paper, a session of it next Monday at 20:00 (Europe/London) and the same paper open for practice (30 minutes
+each, the keys shown once handed in). Idempotent: what exists is left as it is."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import teachers_group_ensure, user_create
+from attempts.practice import practice_publish
 from classes.models import Class
 from classes.services import class_create
 from exams.demo_paper import DEMO_PAPER
@@ -23,6 +25,7 @@ SCHOOL_TIME_ZONE = ZoneInfo("Europe/London")
 CLASS_NAME = "Beacon 31"
 CLASS_DESCRIPTION = "Evening IELTS preparation, Academic module (Mondays and Thursdays)."
 SESSION_TITLE = "Beacon 31 — Monday mock"
+PRACTICE_MINUTES = 30
 ADMIN = {"username": "admin", "password": "admin-demo-pass", "first_name": "Alex", "last_name": "Carter"}
 TEACHER = {"username": "teacher", "password": "teacher-demo-pass", "first_name": "Helen", "last_name": "Marsh"}
 STUDENT_PASSWORD = "student-demo-pass"
@@ -48,7 +51,7 @@ def next_monday_evening(moment: datetime) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Create the demo school (admin, teacher, Beacon 31 with 30 students, a paper, a Monday session)."
+    help = "Create the demo school (admin, teacher, Beacon 31 with 30 students, a paper, a Monday session, a practice)."
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000/", help="The address printed for logins.")
@@ -104,6 +107,12 @@ class Command(BaseCommand):
                 scheduled_at=next_monday_evening(now()), created_by=teacher,
             )  # fmt: skip
             self.created.append(f"session {SESSION_TITLE}")
+        if not school_class.practices.filter(test__in=Test.objects.of_paper(paper.paper_id)).exists():
+            practice_publish(
+                school_class=school_class, test=paper, time_limit_minutes=PRACTICE_MINUTES,
+                show_answers_after_submit=True, by=teacher,
+            )  # fmt: skip
+            self.created.append(f"practice of {paper.title}")
         return session
 
     def _user(self, *, username: str, password: str, role: str, first_name: str, last_name: str) -> User:
@@ -126,6 +135,7 @@ class Command(BaseCommand):
         write(f"Class:    {session.school_class.name} ({students} students)")
         write(f"Paper:    {session.test.title} ({session.test.questions.count()} questions)")
         write(f"Session:  {session.title}: {when:%A %d %B %Y, %H:%M} Europe/London ({session.get_status_display()})")
+        write(f"Practice: {session.test.title}, open to the class ({PRACTICE_MINUTES} minutes each, from My sessions)")
         write(f"Open:     {base_url}")
         write(f"Admin:    {base_url}admin/")
         write("Logins:")
