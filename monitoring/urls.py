@@ -3,12 +3,19 @@ results (and CSV), an attempt's timeline (and the review of one of its violation
 
 from django.urls import include, path
 
-from monitoring.views import class_page, dashboard, live, practice, results, timeline
+from monitoring.views import class_page, dashboard, live, practice, results, timeline, trends
 
 urlpatterns = [
     path("teacher/", dashboard.dashboard, name="teacher-dashboard"),
     path("teacher/papers/", include("monitoring.paper_urls")),
     path("teacher/classes/<int:class_id>/", class_page.class_page, name="teacher-class"),
+    path("teacher/classes/<int:class_id>/trends/", trends.trends, name="teacher-trends"),
+    path("teacher/classes/<int:class_id>/trends.csv", trends.trends_csv, name="teacher-trends-csv"),
+    path(
+        "teacher/classes/<int:class_id>/students/<int:student_id>/trends/",
+        trends.student_trends,
+        name="teacher-student-trends",
+    ),
     path("teacher/practice/<int:practice_id>/", practice.practice, name="teacher-practice"),
     path("teacher/sessions/<int:session_id>/live/", live.live, name="teacher-live"),
     path("teacher/sessions/<int:session_id>/live/feed/", live.live_feed, name="teacher-live-feed"),
