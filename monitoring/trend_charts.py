@@ -104,7 +104,7 @@ def line_chart_svg(
     return _finish(parts, axis_label=axis_label, plot_width=PLOT_WIDTH)
 
 
-BAND_TICKS = [(band, str(band)) for band in range(0, 10, 3)] + [(9, "9")]
+BAND_TICKS = [(band, str(band)) for band in (0, 3, 6, 9)]
 PERCENT_TICKS = [(value, f"{value} %") for value in (0, 25, 50, 75, 100)]
 
 
