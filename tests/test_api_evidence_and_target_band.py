@@ -145,3 +145,24 @@ def test_put_and_patch_set_and_clear_the_target_band(teacher, school_class):
     assert client.patch(url, {"target_band": None}, format="json").json()["target_band"] is None
     school_class.refresh_from_db()
     assert school_class.target_band is None and school_class.name == "Renamed"
+
+
+def test_the_admin_edits_the_evidence_and_checks_it_against_the_passage(teacher):
+    from exams.admin import QuestionForm
+
+    test = test_create(**paper_data(), created_by=teacher)
+    question = test.questions.get(number=1)
+    data = {"number": 1, "passage": question.passage_id, "type": question.type, "prompt": question.prompt,
+            "options": "[]", "answers": '["TRUE"]', "word_limit": "",
+            "evidence_start": 2, "evidence_end": 9}  # fmt: skip
+
+    form = QuestionForm(data=data, instance=question)
+    assert form.is_valid(), form.errors
+    form.save()
+    question.refresh_from_db()
+    assert question.evidence == {"passage_id": question.passage_id, "position_start": 2, "position_end": 9}
+
+    too_far = QuestionForm(data={**data, "evidence_end": len(question.passage.text) + 1}, instance=question)
+    assert not too_far.is_valid() and "evidence_end" in too_far.errors
+    half = QuestionForm(data={**data, "evidence_end": ""}, instance=question)
+    assert not half.is_valid() and "evidence_end" in half.errors
