@@ -65,7 +65,10 @@ def _event_moment(data: dict, created_at):
     """When the student made the event: the page's stamp (on the server's clock) for one replayed from its
     outbox, else when the server logged it."""
     made_at = data.get("made_at")
-    moment = parse_datetime(made_at) if isinstance(made_at, str) else None
+    try:
+        moment = parse_datetime(made_at) if isinstance(made_at, str) else None
+    except ValueError:  # the log is read as it is; one odd stamp costs its event's time only
+        moment = None
     return moment or created_at
 
 

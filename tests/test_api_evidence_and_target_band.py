@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from conftest import paper_data
 from exams.models import Question, Test
@@ -83,6 +84,10 @@ def test_a_student_never_sees_the_evidence(running_session, students, teacher):
 
     assert body.status_code == 200
     assert "evidence" not in body.content.decode()
+    client = Client()
+    client.force_login(students[0])
+    test_page = client.get(f"/sessions/{running_session.pk}/test/")
+    assert test_page.status_code == 200 and "evidence" not in test_page.content.decode()
 
 
 def test_the_paper_file_takes_evidence_and_reports_its_path():
