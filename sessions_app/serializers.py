@@ -191,7 +191,11 @@ class QuestionAnalysisSerializer(serializers.Serializer):
     question_id = serializers.IntegerField()
     number = serializers.IntegerField()
     type = serializers.ChoiceField(choices=QuestionType.choices)
-    key = serializers.ChoiceField(choices=[(k, k) for k in TFNG_KEYS], allow_null=True)
+    key = serializers.CharField(
+        allow_null=True,
+        help_text='TRUE_FALSE_NOT_GIVEN only: its first accepted answer, normalised and upper-cased ("TRUE", "FALSE" '
+        'or "NOT GIVEN"); null for other types.',
+    )
     answered = serializers.IntegerField()
     correct = serializers.IntegerField()
     facility = _share()
