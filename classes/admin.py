@@ -88,7 +88,7 @@ class ClassAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     list_display = ("name", "status", "teacher_names", "student_count", "session_count", "created_at")
     list_filter = ("status",)
     search_fields = ("name", "description")
-    fields = ("name", "description", "teachers", "status", "created_at", "updated_at")
+    fields = ("name", "description", "teachers", "target_band", "status", "created_at", "updated_at")
     readonly_fields = ("status", "created_at", "updated_at")
     filter_horizontal = ("teachers",)
     inlines = [EnrolmentInline]
@@ -128,14 +128,16 @@ class ClassAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         teacher_ids = [teacher.pk for teacher in data["teachers"]]
+        target_band = float(data["target_band"]) if data.get("target_band") is not None else None
         if change:
             class_update(
-                school_class=obj, name=data["name"], description=data.get("description", ""), teacher_ids=teacher_ids
-            )
+                school_class=obj, name=data["name"], description=data.get("description", ""), teacher_ids=teacher_ids,
+                target_band=target_band,
+            )  # fmt: skip
         else:
             created = class_create(
                 name=data["name"], description=data.get("description", ""), teacher_ids=teacher_ids,
-                created_by=request.user,
+                target_band=target_band, created_by=request.user,
             )  # fmt: skip
             adopt(obj, created)
 

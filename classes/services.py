@@ -1,10 +1,23 @@
 """Writes on classes and their enrolments. Rules that involve sessions live in sessions_app.services."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from classes.models import Class, ClassStatus, Enrolment
+from exams.validation import is_band
 from ielts_site.errors import Conflict, InvalidInput, NotFound
+
+UNCHANGED = object()  # an update that leaves a field that may be null as it is
+
+
+def _target_band(value) -> Decimal | None:
+    if value is None:
+        return None
+    if not is_band(value):
+        raise InvalidInput("A target band is a multiple of 0.5 from 0 to 9.", field="target_band")
+    return Decimal(str(float(value)))
 
 
 def _teachers_from(teacher_ids) -> list[User]:
@@ -17,7 +30,9 @@ def _teachers_from(teacher_ids) -> list[User]:
 
 
 @transaction.atomic
-def class_create(*, name: str, description: str = "", teacher_ids=(), created_by: User) -> Class:
+def class_create(
+    *, name: str, description: str = "", teacher_ids=(), target_band: float | None = None, created_by: User
+) -> Class:
     """The creating teacher always teaches the new class; an admin creator only if listed."""
     if not name.strip():
         raise InvalidInput("A class needs a name.")
@@ -26,19 +41,30 @@ def class_create(*, name: str, description: str = "", teacher_ids=(), created_by
         teachers.append(created_by)
     if not teachers:
         teachers.append(created_by)
-    school_class = Class.objects.create(name=name.strip(), description=description)
+    school_class = Class.objects.create(
+        name=name.strip(), description=description, target_band=_target_band(target_band)
+    )
     school_class.teachers.set(teachers)
     return school_class
 
 
 @transaction.atomic
-def class_update(*, school_class: Class, name: str | None = None, description: str | None = None, teacher_ids=None):
+def class_update(
+    *,
+    school_class: Class,
+    name: str | None = None,
+    description: str | None = None,
+    teacher_ids=None,
+    target_band=UNCHANGED,
+):
     if name is not None:
         if not name.strip():
             raise InvalidInput("A class needs a name.")
         school_class.name = name.strip()
     if description is not None:
         school_class.description = description
+    if target_band is not UNCHANGED:
+        school_class.target_band = _target_band(target_band)
     school_class.save()
     if teacher_ids is not None:
         teachers = _teachers_from(teacher_ids)

@@ -39,7 +39,8 @@ class QuestionForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit")
+        fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
+                  "evidence_end")  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -146,7 +147,8 @@ class QuestionInline(OwnedPaperInline, admin.TabularInline):
     form = InlineQuestionForm
     formset = QuestionInlineFormSet
     extra = 0
-    fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit")
+    fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
+              "evidence_end")  # fmt: skip
     formfield_overrides = _COMPACT
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -328,7 +330,8 @@ class QuestionAdmin(OwnedPaperRowAdmin):
     list_filter = ("type", ("test", admin.RelatedOnlyFieldListFilter))
     search_fields = ("prompt", "test__title")
     list_select_related = ("test", "passage")
-    fields = ("test", "number", "passage", "type", "prompt", "options", "answers", "word_limit")
+    fields = ("test", "number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
+              "evidence_end")  # fmt: skip
     ordering = ("test", "number")
 
     def get_form(self, request, obj=None, **kwargs):

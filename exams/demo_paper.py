@@ -408,6 +408,30 @@ QUESTIONS_3 = [
     _completion(40, SENTENCE, "Temporary schemes may use paint, planters and movable ______.", ["furniture"], 1),
 ]
 
+# Where passage 1 holds the answers (the results page outlines them over the class's highlights).
+EVIDENCE_1 = {
+    2: "foundries, which used it to line the moulds in which cannonballs were cast",
+    3: "a German mineralogist proposed the name by which it is known today, 'graphite'",
+    7: "Only in 1779 did the Swedish chemist Carl Wilhelm Scheele demonstrate that it was in fact a form of carbon",
+    8: "a lively black market in the mineral operated in the nearby town of Keswick",
+    9: "that graphite could be of poor quality",
+    10: "wrapped in string or sheepskin",
+    11: "mixing graphite powder with substances such as sulphur or glue",
+    12: "formed into rods and fired in a kiln",
+    13: "machines were introduced to cut the wood and shape the pencils",
+}
+
+
+def _add_evidence(questions: list[dict], text: str, phrases: dict[int, str]) -> None:
+    """Each question of `phrases` gets the span of its phrase in `text` as its evidence."""
+    for question in questions:
+        if question["number"] in phrases:
+            start = text.index(phrases[question["number"]])
+            question["evidence"] = {"position_start": start, "position_end": start + len(phrases[question["number"]])}
+
+
+_add_evidence(QUESTIONS_1, PASSAGE_1, EVIDENCE_1)
+
 DEMO_PAPER = {
     "title": "Academic Reading — Beacon mock 1",
     "module": "ACADEMIC_READING",

@@ -7,7 +7,13 @@ from django.db import models
 
 from exams.choices import Module, QuestionType
 from exams.marking import is_correct
-from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
+from exams.validation import (
+    evidence_problem,
+    validate_answers,
+    validate_band_table,
+    validate_finite_json,
+    validate_options,
+)
 
 __all__ = ["Module", "Passage", "Question", "QuestionType", "Test", "TIME_LIMIT_MINUTES"]
 
@@ -120,12 +126,25 @@ class Question(models.Model):
     options = models.JSONField(default=list, blank=True, help_text="Display text only, e.g. ['A  ...', 'B  ...'].")
     answers = models.JSONField(default=list, help_text="Every accepted answer; marking ignores case and spacing.")
     word_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Where the passage holds the answer (staff only): character offsets in the question's own passage, end
+    # exclusive; both empty when the question has no evidence span.
+    evidence_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Evidence span: its first character in the passage (0-based)."
+    )
+    evidence_end = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Evidence span: the character after its last one (end exclusive)."
+    )
 
     class Meta:
         ordering = ["test", "number"]
         constraints = [
             models.UniqueConstraint(fields=["test", "number"], name="question_number_unique_per_test"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="question_number_from_1"),
+            models.CheckConstraint(
+                condition=models.Q(evidence_start__isnull=True, evidence_end__isnull=True)
+                | models.Q(evidence_start__lt=models.F("evidence_end")),
+                name="question_evidence_whole_and_forward",
+            ),
         ]
 
     def __str__(self):
@@ -139,8 +158,20 @@ class Question(models.Model):
                 check(getattr(self, name))
             except ValidationError as exc:
                 errors[name] = exc.messages
+        text = self.passage.text if self.passage_id else None
+        problem = evidence_problem(self.evidence_start, self.evidence_end, text_length=len(text or ""))
+        if problem:
+            errors["evidence_end" if self.evidence_start is not None else "evidence_start"] = [problem]
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def evidence(self) -> dict | None:
+        """The evidence span as staff read it, or None."""
+        if self.evidence_start is None or self.evidence_end is None:
+            return None
+        return {"passage_id": self.passage_id, "position_start": self.evidence_start,
+                "position_end": self.evidence_end}  # fmt: skip
 
     def is_correct(self, answer: str | None) -> bool:
         return is_correct(answer, accepted=self.answers, word_limit=self.word_limit)

@@ -7,7 +7,13 @@ from rest_framework import serializers
 
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
 from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS
-from exams.validation import validate_answers, validate_band_table, validate_finite_json, validate_options
+from exams.validation import (
+    evidence_problem,
+    validate_answers,
+    validate_band_table,
+    validate_finite_json,
+    validate_options,
+)
 
 SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
 
@@ -45,9 +51,19 @@ class StudentQuestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EvidenceSerializer(serializers.Serializer):
+    passage_id = serializers.IntegerField()
+    position_start = serializers.IntegerField(min_value=0)
+    position_end = serializers.IntegerField(min_value=1)
+
+
 class QuestionSerializer(StudentQuestionSerializer):
+    """The staff view of a question: its keys and its evidence span too."""
+
+    evidence = EvidenceSerializer(read_only=True, allow_null=True)
+
     class Meta(StudentQuestionSerializer.Meta):
-        fields = [*StudentQuestionSerializer.Meta.fields, "answers"]
+        fields = [*StudentQuestionSerializer.Meta.fields, "answers", "evidence"]
         read_only_fields = fields
 
 
@@ -128,6 +144,18 @@ class TestSerializer(StudentTestSerializer):
 # ---------------------------------------------------------------- input: shapes only (exams.services checks the paper)
 
 
+class EvidenceInputSerializer(serializers.Serializer):
+    """Character offsets in the question's own passage, 0-based, end exclusive (the passage checks the range)."""
+
+    position_start = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    position_end = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+    def validate(self, data):
+        if data["position_start"] >= data["position_end"]:
+            raise serializers.ValidationError({"position_end": ["Must be greater than position_start."]})
+        return data
+
+
 class QuestionInputSerializer(serializers.Serializer):
     number = serializers.IntegerField(min_value=1, max_value=SMALL_INT_MAX)
     type = serializers.ChoiceField(choices=QuestionType.choices)
@@ -141,12 +169,29 @@ class QuestionInputSerializer(serializers.Serializer):
         help_text="Every accepted answer (free strings; marking ignores case and spacing).",
     )  # fmt: skip
     word_limit = serializers.IntegerField(min_value=1, max_value=SMALL_INT_MAX, allow_null=True, required=False)
+    evidence = EvidenceInputSerializer(
+        required=False, allow_null=True, default=None,
+        help_text="Optional (staff only): where the passage holds the answer, {position_start, position_end}.",
+    )  # fmt: skip
 
 
 class PassageInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     text = serializers.CharField(max_length=200000, trim_whitespace=False)
     questions = QuestionInputSerializer(many=True, allow_empty=False, max_length=500)
+
+    def validate(self, data):
+        """Each question's evidence span lies in this passage's text."""
+        errors = []
+        for question in data["questions"]:
+            span = question.get("evidence")
+            problem = span and evidence_problem(
+                span["position_start"], span["position_end"], text_length=len(data["text"])
+            )
+            errors.append({"evidence": [problem]} if problem else {})
+        if any(errors):
+            raise serializers.ValidationError({"questions": errors})
+        return data
 
 
 def band_table_field(**kwargs) -> serializers.JSONField:

@@ -10,6 +10,7 @@ from django.db import transaction
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
 from exams.selectors import paper_in_use, paper_is_owned_by
 from exams.validation import (
+    evidence_problem,
     numbering_problem,
     validate_answers,
     validate_band_table,
@@ -58,6 +59,12 @@ def _validate_paper(*, module: str, time_limit_minutes: int, passages: list[dict
             word_limit = question.get("word_limit")
             if word_limit is not None and int(word_limit) < 1:
                 raise InvalidInput(f"Question {question['number']}: word_limit must be at least 1.")
+            span = question.get("evidence") or {}
+            problem = evidence_problem(
+                span.get("position_start"), span.get("position_end"), text_length=len(passage["text"])
+            )
+            if problem:
+                raise InvalidInput(f"{label}: {problem}", field="evidence")
 
 
 def _write_content(test: Test, passages: list[dict]) -> None:
@@ -75,6 +82,8 @@ def _write_content(test: Test, passages: list[dict]) -> None:
                 options=list(q.get("options") or []),
                 answers=[str(a) for a in q["answers"]],
                 word_limit=q.get("word_limit"),
+                evidence_start=(q.get("evidence") or {}).get("position_start"),
+                evidence_end=(q.get("evidence") or {}).get("position_end"),
             )
             for q in passage_data.get("questions", [])
         )
@@ -187,7 +196,8 @@ def version_for_edit(test: Test) -> EditableVersion:
         edit.question_ids[question.pk] = Question.objects.create(
             test=copy, passage_id=edit.passage_ids[question.passage_id], number=question.number, type=question.type,
             prompt=question.prompt, options=question.options, answers=question.answers,
-            word_limit=question.word_limit,
+            word_limit=question.word_limit, evidence_start=question.evidence_start,
+            evidence_end=question.evidence_end,
         ).pk  # fmt: skip
     latest.sessions.filter(started_at__isnull=True).update(test=copy)
     latest.practices.update(test=copy)  # their next attempts take the new version; those taken keep theirs

@@ -20,6 +20,11 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_band(value) -> bool:
+    """A band: a multiple of 0.5 from 0 to 9 (a JSON number, not a string or a boolean)."""
+    return _is_number(value) and math.isfinite(value) and 0 <= value <= MAX_BAND and not (value * 2) % 1
+
+
 def non_finite_path(value, path: str = "") -> str | None:
     """Where `value` (parsed JSON) holds NaN or ±Infinity, as a dotted path (`""` for the value itself); else None."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -62,7 +67,7 @@ def band_table_problem(table) -> str | None:
         low, band = row
         if not isinstance(low, int) or isinstance(low, bool) or not 0 <= low <= MAX_RAW_SCORE:
             return f"Row {index + 1}: min_raw_score must be an integer from 0 to {MAX_RAW_SCORE}."
-        if not _is_number(band) or not math.isfinite(band) or not 0 <= band <= MAX_BAND or (band * 2) % 1:
+        if not is_band(band):
             return f"Row {index + 1}: band must be a multiple of 0.5 from 0 to {MAX_BAND}."
         if low in seen:
             return f"Row {index + 1}: min_raw_score {low} appears twice."
@@ -101,6 +106,23 @@ def validate_answers(value) -> None:
 
 def validate_options(value) -> None:
     validate_string_list(value, field="options", required=False)
+
+
+def evidence_problem(start, end, *, text_length: int) -> str | None:
+    """Why an evidence span is not a span of the passage (`0 <= start < end <= len(text)`, both or neither), or
+    None when it is one or there is none."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        return "Give both ends of the evidence span, or neither."
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        return "The evidence span's ends are whole character offsets."
+    if not 0 <= start < end <= text_length:
+        return (
+            f"The evidence span must lie in its passage: 0 <= position_start < position_end <= {text_length} "
+            "(its length)."
+        )
+    return None
 
 
 def numbering_problem(numbers: Iterable[int]) -> str | None:

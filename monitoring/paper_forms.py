@@ -81,6 +81,18 @@ class QuestionForm(LabelledForm):
         error_messages={"required": "add at least one accepted answer."},
     )
     word_limit = forms.IntegerField(label="Word limit", min_value=1, max_value=10, required=False)
+    # The evidence span (staff only): where the passage holds the answer, as character offsets in its text.
+    evidence_start = forms.IntegerField(label="Evidence from character", min_value=0, required=False)
+    evidence_end = forms.IntegerField(label="Evidence to character (exclusive)", min_value=1, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("evidence_start"), cleaned.get("evidence_end")
+        if (start is None) != (end is None):
+            self.add_error("evidence_end", "give both ends of the evidence span, or neither.")
+        elif start is not None and end is not None and start >= end:
+            self.add_error("evidence_end", "the evidence span ends after it starts.")
+        return cleaned
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -177,7 +189,7 @@ class PaperEditor:
     @classmethod
     def for_paper(cls, test) -> "PaperEditor":
         """A stored paper in the editor, each passage's most shared MATCHING options as its headings list."""
-        fields = ("number", "type", "prompt", "options", "answers", "word_limit")
+        fields = ("number", "type", "prompt", "options", "answers", "word_limit", "evidence_start", "evidence_end")
         passages = []
         for passage in test.passages.order_by("order", "id"):
             questions = list(passage.questions.order_by("number").values(*fields))
@@ -279,6 +291,9 @@ class PaperEditor:
                         "options": data["options"] if data["type"] in CHOICE_TYPES else [],
                         "answers": data["answers"],
                         "word_limit": data["word_limit"] if data["type"] in TEXT_TYPES else None,
+                        "evidence": None
+                        if data.get("evidence_start") is None
+                        else {"position_start": data["evidence_start"], "position_end": data["evidence_end"]},
                     }
                 )
             passage = passage_form.cleaned_data

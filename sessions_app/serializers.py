@@ -7,9 +7,10 @@ from rest_framework import serializers
 from accounts.serializers import IdField
 from attempts.models import AttemptStatus, Verdict
 from classes.selectors import classes_visible_to
-from exams.models import TIME_LIMIT_MINUTES
+from exams.models import TIME_LIMIT_MINUTES, QuestionType
 from exams.serializers import PaperField
 from ielts_site.clock import now
+from sessions_app.analysis import TFNG_KEYS
 from sessions_app.models import ConnectionStatus, Participant, ResultsRelease, Session, SessionStatus, TeacherMessage
 
 
@@ -169,6 +170,81 @@ class SessionStatsSerializer(serializers.Serializer):
     violations_total = serializers.IntegerField()
     students = StudentStatsSerializer(many=True)
     questions = QuestionStatsSerializer(many=True)
+
+
+class WrongAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField()
+    count = serializers.IntegerField(min_value=1)
+
+
+class EvidenceSpanSerializer(serializers.Serializer):
+    passage_id = serializers.IntegerField()
+    position_start = serializers.IntegerField(min_value=0)
+    position_end = serializers.IntegerField(min_value=1)
+
+
+def _share(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=1, allow_null=True, **kwargs)
+
+
+class QuestionAnalysisSerializer(serializers.Serializer):
+    question_id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=QuestionType.choices)
+    key = serializers.CharField(
+        allow_null=True,
+        help_text='TRUE_FALSE_NOT_GIVEN only: its first accepted answer, normalised and upper-cased ("TRUE", "FALSE" '
+        'or "NOT GIVEN"); null for other types.',
+    )
+    answered = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    facility = _share()
+    blank_rate = _share()
+    discrimination = serializers.FloatField(min_value=-1, max_value=1, allow_null=True,
+                                            help_text="Point-biserial r against the rest score.")  # fmt: skip
+    wrong_answers = WrongAnswerSerializer(many=True, help_text="At most 5, most frequent first.")
+    median_seconds_to_first_answer = serializers.FloatField(allow_null=True)
+    flagged_by = serializers.IntegerField()
+    evidence = EvidenceSpanSerializer(allow_null=True)
+    evidence_highlighted = serializers.IntegerField(allow_null=True)
+    evidence_share = _share()
+    facility_highlighted = _share()
+    facility_not_highlighted = _share()
+
+
+class TypeAnalysisSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=QuestionType.choices)
+    key = serializers.ChoiceField(choices=[(k, k) for k in TFNG_KEYS], allow_null=True)
+    questions = serializers.IntegerField(min_value=1)
+    facility = _share()
+
+
+class StudentAnalysisSerializer(serializers.Serializer):
+    student_id = serializers.IntegerField()
+    student_name = serializers.CharField()
+    attempt_id = serializers.IntegerField()
+    score = serializers.IntegerField(allow_null=True)
+    band = serializers.FloatField(allow_null=True)
+    marks = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=1, allow_null=True),
+        help_text="One per item of `questions`: 1 correct, 0 wrong, null blank.",
+    )
+
+
+class BandCountSerializer(serializers.Serializer):
+    band = serializers.FloatField(min_value=0, max_value=9)
+    count = serializers.IntegerField(min_value=1)
+
+
+class SessionAnalysisSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    attempts = serializers.IntegerField(help_text="The counted attempts: IN_PROGRESS or SUBMITTED.")
+    target_band = serializers.FloatField(allow_null=True)
+    questions = QuestionAnalysisSerializer(many=True)
+    types = TypeAnalysisSerializer(many=True)
+    students = StudentAnalysisSerializer(many=True)
+    band_distribution = BandCountSerializer(many=True)
 
 
 # ---------------------------------------------------------------- the teacher's controls (ranges: the services)

@@ -12,6 +12,7 @@ from accounts.serializers import MAX_ID
 from attempts.models import Attempt
 from exams.models import Passage
 from sessions_app import services
+from sessions_app.analysis import session_analysis
 from sessions_app.models import Participant, Session, SessionStatus
 from sessions_app.permissions import IsAdminForObject, IsSessionTeacher
 from sessions_app.selectors import session_messages_for, session_stats, sessions_visible_to
@@ -20,6 +21,7 @@ from sessions_app.serializers import (
     MessageInputSerializer,
     MessageSerializer,
     PauseInputSerializer,
+    SessionAnalysisSerializer,
     SessionCreateSerializer,
     SessionSerializer,
     SessionStatsSerializer,
@@ -220,3 +222,10 @@ class SessionViewSet(
     @action(detail=True, methods=["get"])
     def stats(self, request, pk=None):
         return Response(SessionStatsSerializer(session_stats(self.get_object())).data)
+
+    @extend_schema(responses={200: SessionAnalysisSerializer})
+    @action(detail=True, methods=["get"])
+    def analysis(self, request, pk=None):
+        """Item analysis over the attempts so far (in progress or submitted): per question, per question type and
+        per student, and the band distribution; the session's teachers and admins only."""
+        return Response(SessionAnalysisSerializer(session_analysis(self.get_object())).data)

@@ -18,7 +18,7 @@ def test_a_teacher_creates_a_class_and_teaches_it(teacher, make_user):
     body = response.json()
     assert body == {
         "id": body["id"], "name": "Beacon 32", "description": "", "status": "ACTIVE",
-        "teacher_ids": sorted([teacher.pk, colleague.pk]), "student_ids": [],
+        "teacher_ids": sorted([teacher.pk, colleague.pk]), "student_ids": [], "target_band": None,
         "created_at": body["created_at"], "updated_at": body["updated_at"],
     }  # fmt: skip
     assert body["created_at"].endswith("Z")

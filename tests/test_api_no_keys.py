@@ -30,6 +30,7 @@ def secret_paper(teacher):
         for i in range(4)
     ]  # fmt: skip
     questions[0]["answers"].append(KEYS[4])
+    questions[1]["evidence"] = {"position_start": 6, "position_end": 13}  # staff only, like the keys
     return test_create(
         title="Secret", module="LISTENING", time_limit_minutes=30, created_by=teacher,
         passages=[{"title": "P", "text": "Plain passage text, no keys here.", "questions": questions}],
@@ -40,6 +41,7 @@ def assert_no_key(response, where):
     text = response.content.decode()
     for key in KEYS:
         assert key.lower() not in text.lower(), f"{where}: the key {key!r} leaked"
+    assert "evidence" not in text, f"{where}: an evidence span leaked"
     if not text:
         return
 

@@ -22,7 +22,8 @@ def test_the_schema_is_served(slash):
     paths = schema["paths"]
     expected = [
         "/auth/token", "/auth/token/refresh", "/users/me", "/tests/{id}", "/classes/{id}/students/{student_id}",
-        "/sessions/{id}/start-waiting", "/sessions/{id}/stats", "/sessions/my-sessions", "/attempts/{id}/answers",
+        "/sessions/{id}/start-waiting", "/sessions/{id}/stats", "/sessions/{id}/analysis", "/sessions/my-sessions",
+        "/attempts/{id}/answers",
     ]  # fmt: skip
     for path in expected:
         assert f"/api/v1{path}" in paths, path

@@ -72,6 +72,9 @@ def editor_post(paper) -> dict:
                      f"{qprefix}-prompt": row["prompt"], f"{qprefix}-options": "\n".join(row["options"]),
                      f"{qprefix}-answers": "\n".join(row["answers"]),
                      f"{qprefix}-word_limit": row["word_limit"] or ""}  # fmt: skip
+            if row.get("evidence"):
+                data |= {f"{qprefix}-evidence_start": row["evidence"]["position_start"],
+                         f"{qprefix}-evidence_end": row["evidence"]["position_end"]}  # fmt: skip
             if row.get("uses_shared_options"):
                 data[f"{qprefix}-uses_shared_options"] = "on"
     return data
@@ -194,6 +197,24 @@ def test_editing_an_unused_paper_changes_it_in_place(teacher):
     assert response.status_code == 302
     paper.refresh_from_db()
     assert (paper.title, paper.version, paper.questions.count()) == ("Wool, revised", 1, 3)
+
+
+def test_the_editor_keeps_and_checks_evidence_spans(teacher):
+    client = client_for(teacher)
+    paper = wool_paper()
+    paper["passages"][0]["questions"][0]["evidence"] = {"position_start": 0, "position_end": 23}
+    client.post(reverse("teacher-paper-new"), editor_post(paper))
+    test = Test.objects.get()
+    assert test.questions.get(number=1).evidence["position_end"] == 23
+
+    page = client.get(reverse("teacher-paper-edit", args=[test.paper_id]))
+    assert question_form(page, 1)["evidence_end"].value() == 23
+    paper["passages"][0]["questions"][0]["evidence"] = {"position_start": 0, "position_end": 999}
+    refused = client.post(reverse("teacher-paper-edit", args=[test.paper_id]), editor_post(paper))
+    assert refused.status_code == 400 and "evidence span must lie in its passage" in refused.content.decode()
+    paper["passages"][0]["questions"][0]["evidence"] = {"position_start": 5, "position_end": 2}
+    refused = client.post(reverse("teacher-paper-edit", args=[test.paper_id]), editor_post(paper))
+    assert refused.status_code == 400 and "ends after it starts" in refused.content.decode()
 
 
 def test_editing_a_paper_a_session_ran_on_makes_the_next_version(teacher, session, students, connect_student):

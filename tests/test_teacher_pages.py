@@ -393,11 +393,15 @@ def test_results_match_the_stats_selector_and_draw_svg_charts(teacher, completed
             assert f'<td class="num band">{row["band"]:.1f}</td>' in cells
     first = next(r for r in stats["students"] if r["student_id"] == students[0].pk)
     assert first["score"] == 2 and first["violations"] == 2
-    # two inline SVG charts drawn on the server, each a well-formed image with a title
-    charts = [part.split("</svg>")[0] + "</svg>" for part in html.split("<svg")[1:]]
-    assert len(charts) == 2
-    bands, facility = (ET.fromstring("<svg" + chart) for chart in charts)
-    assert bands.get("role") == "img" and bands.find(f"{SVG}title").text == "Band distribution"
+    # inline SVG charts drawn on the server, each a well-formed image with a title: bands, facility, then the item
+    # analysis's discrimination, types and heat strip (no evidence chart: the paper has no evidence spans)
+    charts = [ET.fromstring("<svg" + part.split("</svg>")[0] + "</svg>") for part in html.split("<svg")[1:]]
+    assert [chart.get("id") for chart in charts] == [
+        "band-chart", "facility-chart", "discrimination-chart", "type-chart", "heat-strip",
+    ]  # fmt: skip
+    assert all(chart.get("role") == "img" and chart.find(f"{SVG}title").text for chart in charts)
+    bands, facility = charts[:2]
+    assert bands.find(f"{SVG}title").text == "Band distribution"
     counted = {g.get("data-band"): int(g.get("data-count")) for g in bands.iter(f"{SVG}g")}
     assert sum(counted.values()) == 2
     facility_bars = {g.get("data-number"): float(g.get("data-facility")) for g in facility.iter(f"{SVG}g")}

@@ -1,9 +1,10 @@
-"""A completed session's results: the page (figures, SVG charts, a row per student, violations by type, those a
-teacher confirmed beside them) and the same rows as a CSV for a spreadsheet. Before completion the page says so
-and the CSV is a 409."""
+"""A completed session's results: the page (figures, SVG charts, the item analysis, a row per student, violations
+by type, those a teacher confirmed beside them) and the same rows as a CSV for a spreadsheet. Before completion the
+page says so and the CSV is a 409."""
 
 import csv
 import io
+import math
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -12,10 +13,23 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from exams.choices import QuestionType
 from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required, visible_session
-from monitoring.charts import band_distribution_svg, facility_level, facility_svg
+from monitoring.charts import (
+    band_distribution_svg,
+    discrimination_level,
+    discrimination_svg,
+    evidence_svg,
+    facility_level,
+    facility_svg,
+    heat_strip_svg,
+    percent,
+    type_facility_svg,
+)
+from monitoring.item_analysis import half_band_lifts, passage_runs
 from monitoring.selectors import session_answer_sheet, session_results, violations_by_type
+from sessions_app.analysis import passage_highlight_heat, session_analysis
 from sessions_app.models import SessionStatus
 from sessions_app.services import session_release_results
 
@@ -39,6 +53,7 @@ CSV_COLUMNS = [
 ]
 # What the status column says of a student who never started the test.
 NO_ATTEMPT = "Absent"
+HEAT_LEVELS = 5  # shades of the class highlight heatmap, from "one student" to "all of them"
 
 
 def duration_text(seconds: int) -> str:
@@ -66,17 +81,68 @@ def results(request, session_id):
         extra = student.get("extra_seconds") or 0
         student["extra_text"] = ("+" if extra > 0 else "") + duration_text(extra)
         student["offline_text"] = duration_text(student.get("offline_seconds") or 0)
+    analysis = session_analysis(session)
     context.update(
         data,
         violations_confirmed_total=sum(s.get("violations_confirmed") or 0 for s in data["students"]),
-        band_chart=band_distribution_svg(s["band"] for s in data["students"] if s["band"] is not None),
+        band_chart=band_distribution_svg(
+            (s["band"] for s in data["students"] if s["band"] is not None), target_band=analysis["target_band"]
+        ),
         facility_chart=facility_svg(data["questions"]),
+        **_item_analysis_context(session, analysis),
         violations_by_type={
             label: {**n, "away_text": duration_text(n["away_seconds"]) if n["away_seconds"] is not None else ""}
             for label, n in violations_by_type(session).items()
         },
     )
     return render(request, "teacher/results.html", context)
+
+
+def _item_analysis_context(session, analysis: dict) -> dict:
+    """The item analysis as the page draws it: the charts, a row per question, the passages with the class's
+    highlights and the evidence, and each student's half-band advice."""
+    labels = dict(QuestionType.choices)
+    questions = analysis["questions"]
+    for question in questions:
+        question.update(
+            type_label=labels.get(question["type"], question["type"]),
+            facility_text=percent(question["facility"]),
+            level=facility_level(question["facility"] or 0),
+            discrimination_level=discrimination_level(question["discrimination"]),
+            median_text=duration_text(round(question["median_seconds_to_first_answer"]))
+            if question["median_seconds_to_first_answer"] is not None
+            else "–",
+        )
+    for row in analysis["types"]:
+        row["type_label"] = labels.get(row["type"], row["type"])
+    lifts = half_band_lifts(analysis, module=session.test.module, band_table=session.test.band_table)
+    for student in analysis["students"]:
+        student["lift"] = lifts.get(student["attempt_id"])
+    heat = passage_highlight_heat(session)
+    n = analysis["attempts"]
+    passages = []
+    for passage in session.paper_passages():
+        own = [q for q in questions if q["evidence"] and q["evidence"]["passage_id"] == passage.pk]
+        spans = [(q["number"], q["evidence"]["position_start"], q["evidence"]["position_end"]) for q in own]
+        runs = passage_runs(passage.text, heat.get(passage.pk, []), spans)
+        passages.append(
+            {
+                "passage": passage,
+                "runs": [
+                    {"run": run, "level": math.ceil(run.students / n * HEAT_LEVELS) if n and run.students else 0}
+                    for run in runs
+                ],
+                "evidence_questions": own,
+            }
+        )
+    return {
+        "analysis": analysis,
+        "discrimination_chart": discrimination_svg(questions),
+        "type_chart": type_facility_svg(analysis["types"], labels),
+        "heat_strip": heat_strip_svg(analysis["students"], questions),
+        "evidence_chart": evidence_svg(questions) if any(q["evidence"] for q in questions) else None,
+        "passages": passages,
+    }
 
 
 @require_POST

@@ -310,6 +310,18 @@ def test_the_demo_tour_from_the_teacher_s_login_to_the_results(browser, daphne_s
         expect(teacher.locator("svg#facility-chart g.bar")).to_have_count(40)
         expect(teacher.locator("#violations-by-type")).to_contain_text("away")
         keep_screenshot(teacher, "teacher-results", tmp_path, MONITOR)
+
+        # ------------------------------------------------ the item analysis, below the results
+        analysis = api.get(f"/sessions/{session.pk}/analysis")
+        assert analysis["attempts"] == 4 and len(analysis["questions"]) == 40
+        expect(teacher.get_by_role("img", name="Discrimination per question")).to_be_visible()
+        expect(teacher.locator("svg#heat-strip .strip-row")).to_have_count(4)
+        for question in analysis["questions"][:13]:
+            row = teacher.locator(f'#item-analysis-table tr[data-number="{question["number"]}"]')
+            expect(row.locator(".facility")).to_have_text(f"{round(question['facility'] * 100)}%")
+        expect(teacher.locator(".passage-heat .run.evidence").first).to_be_visible()
+        teacher.locator("#item-analysis").evaluate("section => section.scrollIntoView()")
+        keep_screenshot(teacher, "teacher-item-analysis", tmp_path, MONITOR)
         assert errors == []
     finally:
         for context in contexts:

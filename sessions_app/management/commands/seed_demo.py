@@ -85,8 +85,9 @@ class Command(BaseCommand):
         school_class = Class.objects.filter(name=CLASS_NAME).order_by("pk").first()
         if school_class is None:
             school_class = class_create(
-                name=CLASS_NAME, description=CLASS_DESCRIPTION, teacher_ids=[teacher.pk], created_by=teacher
-            )
+                name=CLASS_NAME, description=CLASS_DESCRIPTION, teacher_ids=[teacher.pk], target_band=6.0,
+                created_by=teacher,
+            )  # fmt: skip
             self.created.append(f"class {CLASS_NAME}")
         enrolled = set(school_class.enrolments.values_list("student_id", flat=True))
         for student in students:
