@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import IsStaffMember, IsStudent
+from accounts.serializers import MAX_ID
 from attempts import services
 from attempts.models import Attempt, Practice
 from attempts.practice import practice_attempt_start
@@ -25,6 +26,7 @@ from attempts.serializers import (
     PracticeResultsSerializer,
     PracticeSerializer,
 )
+from ielts_site.errors import NotFound
 from sessions_app import services as session_services
 from sessions_app.serializers import ExtraTimeInputSerializer, ReopenInputSerializer, ReviewInputSerializer
 
@@ -165,6 +167,8 @@ class PracticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def attempts(self, request, pk=None):
         """Start an attempt alone, on its own clock (`ends_at` = now + the practice's time limit); 409 while one is in
         progress or the practice is not open."""
+        if not pk.isdigit() or int(pk) > MAX_ID:
+            raise NotFound("Practice not found.")
         attempt = practice_attempt_start(practice=int(pk), student=request.user)
         return attempt_response(request, attempt, status.HTTP_201_CREATED)
 

@@ -28,6 +28,7 @@ FORGED = {"unknown": 987654, "huge": 2**63, "huger": 2**64, "negative": -1, "zer
 
 def add_twin_class(world, make_user, connect_student):
     """The other teacher's class: its own paper, student and running session with an attempt."""
+    from attempts.practice import practice_publish
     from attempts.services import attempt_record_violation
     from classes.models import Class
     from exams.services import test_create
@@ -47,7 +48,8 @@ def add_twin_class(world, make_user, connect_student):
     attempt_record_violation(attempt=attempt)
     return {"class": klass.pk, "session": session.pk, "test": paper.pk, "student": twin.pk, "newcomer": twin.pk,
             "attempt": attempt.pk, "question": paper.questions.get(number=1).pk,
-            "violation": attempt.violations.get().pk}  # fmt: skip
+            "violation": attempt.violations.get().pk,
+            "practice": practice_publish(school_class=klass, test=paper, by=other_teacher).pk}  # fmt: skip
 
 
 def _call(user, method, url, data):

@@ -150,6 +150,7 @@ ROWS = [
     ("practice-detail", "scheduled", "get", "/practice/{practice}", _none, (401, 200, 404, 200, 404, 200)),
     ("practice-start", "scheduled", "post", "/practice/{practice}/attempts", _none, (401, 201, 404, 403, 403, 403)),
     ("practice-results", "scheduled", "get", "/practice/{practice}/results", _none, (401, 403, 403, 200, 404, 200)),
+    ("analysis", "running", "get", "/sessions/{session}/analysis", _none, (401, 403, 404, 200, 404, 200)),
 ]  # fmt: skip
 
 CASES = [
