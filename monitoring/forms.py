@@ -97,6 +97,14 @@ class PracticePublishForm(forms.Form):
         return cleaned
 
 
+class TargetBandForm(forms.Form):
+    target_band = forms.TypedChoiceField(
+        label="Target band", required=False, coerce=float, empty_value=None,
+        choices=[("", "None")] + [(f"{step / 2:.1f}", f"{step / 2:.1f}") for step in range(18, -1, -1)],
+        help_text="What the class aims at: the results page draws it against the band distribution.",
+    )  # fmt: skip
+
+
 class UsernameListForm(forms.Form):
     usernames = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "one username per line, or separated by commas"}),

@@ -663,3 +663,18 @@ def test_charts_are_well_formed_even_when_empty():
         root = ET.fromstring(str(svg))
         assert root.tag == f"{SVG}svg" and root.get("role") == "img"
         assert root.find(f"{SVG}title").text and root.find(f"{SVG}desc").text
+
+
+def test_the_class_page_sets_and_clears_the_target_band(teacher, school_class):
+    page = client_for(teacher)
+    url = reverse("teacher-class", args=[school_class.pk])
+    assert page.post(url, {"action": "set_target_band", "target_band": "6.5"}).status_code == 302
+    school_class.refresh_from_db()
+    assert float(school_class.target_band) == 6.5
+    assert 'value="6.5" selected' in page.get(url).content.decode()
+    assert page.post(url, {"action": "set_target_band", "target_band": "6.3"}).status_code == 400
+    school_class.refresh_from_db()
+    assert float(school_class.target_band) == 6.5
+    assert page.post(url, {"action": "set_target_band", "target_band": ""}).status_code == 302
+    school_class.refresh_from_db()
+    assert school_class.target_band is None

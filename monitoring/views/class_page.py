@@ -1,6 +1,6 @@
-"""The class page: its sessions, practices and students, and the six things its forms do (schedule a session,
-publish a paper for practice, enrol a student found by the search, enrol a pasted list of usernames, import students
-from a CSV file, remove a student), one view each.
+"""The class page: its sessions, practices and students, and the seven things its forms do (schedule a session,
+publish a paper for practice, set the class's target band, enrol a student found by the search, enrol a pasted
+list of usernames, import students from a CSV file, remove a student), one view each.
 
 The forms all post to the page's own URL with an `action` field, and `class_page` routes them. A refusal
 from a service is shown as a message on the page again, with 409 for a conflict and 400 otherwise.
@@ -20,10 +20,17 @@ from accounts.models import User
 from accounts.serializers import MAX_ID
 from attempts.practice import practice_publish
 from classes.models import Class, ClassStatus
+from classes.services import class_update
 from classes.student_csv import StudentFileRefused
 from ielts_site.errors import ApplicationError, InvalidInput
 from monitoring.access import admin_links, staff_required, visible_class
-from monitoring.forms import PracticePublishForm, SessionCreateForm, StudentFileForm, UsernameListForm
+from monitoring.forms import (
+    PracticePublishForm,
+    SessionCreateForm,
+    StudentFileForm,
+    TargetBandForm,
+    UsernameListForm,
+)
 from monitoring.selectors import (
     class_enrolments,
     class_practice_grid,
@@ -69,6 +76,9 @@ def _render(
         "enrolments": enrolments,
         "practice": class_practice_grid(school_class, enrolments),
         "practice_form": practice_form,
+        "target_band_form": TargetBandForm(
+            initial={"target_band": f"{school_class.target_band:.1f}" if school_class.target_band is not None else ""}
+        ),
         "sessions": sessions,
         "groups": split_sessions(sessions),
         "session_form": session_form,
@@ -172,6 +182,20 @@ def class_practice_publish(request, class_id):
 
 @require_POST
 @staff_required
+def class_target_band_set(request, class_id):
+    """Set (or clear) the band the class aims at."""
+    school_class = visible_class(request.user, class_id)
+    form = TargetBandForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a band from 0 to 9, or none.")
+        return _render(request, school_class, status=400)
+    class_update(school_class=school_class, target_band=form.cleaned_data["target_band"])
+    messages.success(request, "Target band saved.")
+    return redirect("teacher-class", class_id=school_class.pk)
+
+
+@require_POST
+@staff_required
 def class_student_enrol(request, class_id):
     """Enrol the student picked from the search, then show the page again with the same search."""
     school_class = visible_class(request.user, class_id)
@@ -248,6 +272,7 @@ def class_action_unknown(request, class_id):
 CLASS_ACTIONS = {
     "create_session": class_session_create,
     "publish_practice": class_practice_publish,
+    "set_target_band": class_target_band_set,
     "enrol": class_student_enrol,
     "enrol_list": class_students_enrol_list,
     "import_students": class_students_import,
