@@ -7,7 +7,7 @@ student's paper showed, with its moment). A bounded number of queries, however m
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
-from attempts.models import AttemptEvent
+from attempts.models import DEPARTURE_TYPES, AttemptEvent, ViolationType
 from exams.marking import normalise, usable_band_table
 from ielts_site.clock import iso, now
 from sessions_app.models import Session
@@ -18,7 +18,8 @@ LANE_EVENTS = ("progress_update", "answer_submitted")
 PAUSE_EVENTS = ("session_paused", "session_resumed")
 
 
-def _ms(moment) -> int:
+def epoch_ms(moment) -> int:
+    """A moment as milliseconds since the epoch, as the pages' scripts count time."""
     return int(moment.timestamp() * 1000)
 
 
@@ -35,11 +36,11 @@ def _pauses(session: Session, logged: list[tuple]) -> list[list[int | None]]:
     pauses: list[list[int | None]] = []
     for event_type, created_at in sorted(set(logged), key=lambda row: row[1]):
         if event_type == "session_paused" and (not pauses or pauses[-1][1] is not None):
-            pauses.append([_ms(created_at), None])
+            pauses.append([epoch_ms(created_at), None])
         elif event_type == "session_resumed" and pauses and pauses[-1][1] is None:
-            pauses[-1][1] = _ms(created_at)
+            pauses[-1][1] = epoch_ms(created_at)
     if session.is_paused and session.paused_at and (not pauses or pauses[-1][1] is not None):
-        pauses.append([_ms(session.paused_at), None])
+        pauses.append([epoch_ms(session.paused_at), None])
     return pauses
 
 
@@ -64,7 +65,7 @@ def session_lanes(session: Session) -> dict:
     index_of = {question.pk: question.number - 1 for question in questions}
     passages = [[question.number - 1 for question in questions if question.passage_id == pk] for pk in passage_ids]
     attempts = {
-        attempt_id: {"student_id": student_id, "started": _ms(started_at) if started_at else None, "moves": []}
+        attempt_id: {"student_id": student_id, "started": epoch_ms(started_at) if started_at else None, "moves": []}
         for attempt_id, student_id, started_at in session.attempts.values_list("pk", "student_id", "started_at")
     }
     pause_rows = []
@@ -78,7 +79,7 @@ def session_lanes(session: Session) -> dict:
         if event_type in PAUSE_EVENTS:
             pause_rows.append((event_type, created_at))
             continue
-        at = _ms(event_moment(data, created_at))
+        at = epoch_ms(event_moment(data, created_at))
         moves = attempts[attempt_id]["moves"]
         if event_type == "progress_update" and isinstance(data.get("question_index"), int):
             moves.append([at, data["question_index"], 0])
@@ -149,3 +150,67 @@ def replay_step(event) -> dict:
         group = "student"
     fields = {name: data.get(name) for name in REPLAY_FIELDS.get(event.type, ())}
     return {"type": event.type, "group": group, **fields}
+
+
+def attempt_replay(attempt, events: list) -> dict:
+    """What the replay needs beside the log's events (read already, for the timeline): the axis' span, the
+    events by when the student made them, and the session's questions and passages, in two queries."""
+    session = attempt.session
+    timed = attempt_replay_steps(attempt, events)
+    start, end = replay_span(attempt, timed)
+    return {
+        "start": start,
+        "end": end,
+        "timed": timed,
+        "questions": [
+            {"id": pk, "number": number, "passage_id": passage_id}
+            for pk, number, passage_id in session.paper_questions().values_list("pk", "number", "passage_id")
+        ],
+        "passages": [
+            {"id": pk, "title": title or f"Passage {order + 1}"}
+            for pk, title, order in session.paper_passages().values_list("pk", "title", "order")
+        ],
+    }
+
+
+AXIS_WIDTH = 1000
+
+
+def replay_axis(steps: list[dict], start, end) -> dict:
+    """The replay's axis as the page draws it (x from 0 to AXIS_WIDTH over the span): the gaps in presence (from
+    a disconnection to the next connection, or the end) and away from the test page (a departure to its
+    return), and a mark per violation, teacher's action and end of the attempt; with a tick every few minutes."""
+    span_ms = max(1, epoch_ms(end) - epoch_ms(start))
+
+    def x(at_ms: int) -> float:
+        return round(AXIS_WIDTH * min(max(at_ms - epoch_ms(start), 0), span_ms) / span_ms, 1)
+
+    gaps, marks, offline_from, away_from = [], [], None, None
+    for step in steps:
+        at = step["at"]
+        departure = (step.get("violation_type") or ViolationType.TAB_SWITCH) in DEPARTURE_TYPES
+        if step["type"] == "disconnected" and offline_from is None:
+            offline_from = at
+        elif step["type"] == "connected" and offline_from is not None:
+            gaps.append({"kind": "offline", "x": x(offline_from), "width": max(1, x(at) - x(offline_from)),
+                         "title": "Offline"})  # fmt: skip
+            offline_from = None
+        if step["type"] == "tab_violation":
+            if step.get("returned") and away_from is not None:
+                gaps.append({"kind": "away", "x": x(away_from), "width": max(1, x(at) - x(away_from)),
+                             "title": "Away from the test page"})  # fmt: skip
+                away_from = None
+            elif not step.get("returned") and departure:
+                away_from = at
+        if step["group"] in ("violation", "teacher", "end") and not step.get("returned"):
+            marks.append({"group": step["group"], "x": x(at), "title": step["text"]})
+    for kind, since, title in (("offline", offline_from, "Offline"), ("away", away_from, "Away from the test page")):
+        if since is not None:
+            gaps.append({"kind": kind, "x": x(since), "width": max(1, AXIS_WIDTH - x(since)), "title": title})
+    minutes = span_ms / 60_000
+    every = next((step for step in (1, 2, 5, 10, 15, 20, 30, 60) if minutes / step <= 8), 120)
+    ticks = [
+        {"x": x(epoch_ms(start) + minute * 60_000), "label": f"{minute} min"}
+        for minute in range(0, int(minutes) + 1, every)
+    ]
+    return {"width": AXIS_WIDTH, "gaps": gaps, "marks": marks, "ticks": ticks, "seconds": -(-span_ms // 1000)}

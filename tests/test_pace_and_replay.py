@@ -126,3 +126,82 @@ def test_an_attempt_with_work_keeps_flags_and_highlights_in_the_log(attempt_with
                       position_end=12)  # fmt: skip
     types = list(attempt_with_work.events.values_list("type", flat=True))
     assert types.count("text_highlighted") == 2 and "question_flagged" in types
+
+
+# ---------------------------------------------------------------- an attempt's replay
+
+
+def test_the_replay_axis_puts_gaps_and_marks_where_they_happened():
+    from datetime import UTC, datetime
+
+    from monitoring.history import replay_axis
+
+    start = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    end = start + timedelta(minutes=10)
+
+    def step(seconds, step_type, group="student", **fields):
+        return {"at": ms(start) + seconds * 1000, "type": step_type, "group": group, "text": step_type, **fields}
+
+    axis = replay_axis(
+        [
+            step(30, "answer_submitted"),
+            step(60, "disconnected", "presence"),
+            step(120, "connected", "presence"),
+            step(180, "tab_violation", "violation", violation_type="TAB_SWITCH"),
+            step(240, "tab_violation", "violation", violation_type="TAB_SWITCH", returned=True),
+            step(300, "time_extended", "teacher"),
+            step(540, "tab_violation", "violation", violation_type="PASTE"),
+            step(570, "disconnected", "presence"),
+        ],
+        start,
+        end,
+    )
+    # 600 s over 1000 units: 60 s is 100.
+    assert axis["gaps"] == [
+        {"kind": "offline", "x": 100.0, "width": 100.0, "title": "Offline"},
+        {"kind": "away", "x": 300.0, "width": 100.0, "title": "Away from the test page"},
+        {"kind": "offline", "x": 950.0, "width": 50.0, "title": "Offline"},  # still offline at the end
+    ]
+    assert [(mark["group"], mark["x"]) for mark in axis["marks"]] == [("violation", 300.0), ("teacher", 500.0),
+                                                                      ("violation", 900.0)]  # fmt: skip
+    assert [tick["label"] for tick in axis["ticks"]] == ["0 min", "2 min", "4 min", "6 min", "8 min", "10 min"]
+    assert axis["seconds"] == 600
+
+
+def test_the_timeline_page_carries_the_replay_s_steps_in_order_and_in_words(
+    running_session, students, paper, teacher, django_assert_max_num_queries
+):
+    from monitoring.history import attempt_replay
+
+    attempt = running_session.attempts.get(student=students[0])
+    questions = {q.number: q for q in paper.questions.all()}
+    attempt_answer(attempt=attempt, question_id=questions[1].pk, answer="FALSE")
+    at_seconds(attempt, 60, type="answer_submitted")
+    attempt_flag(attempt=attempt, question_id=questions[2].pk, flagged=True)
+    at_seconds(attempt, 90, type="question_flagged")
+    attempt_answer(attempt=attempt, question_id=questions[1].pk, answer="TRUE")
+    at_seconds(attempt, 120, type="answer_submitted")
+    attempt_progress(attempt=attempt, passage_index=1, question_index=2)
+    event = at_seconds(attempt, 400, type="progress_update")
+    event.data = {**event.data, "made_at": (running_session.started_at + timedelta(seconds=30)).isoformat()}
+    event.save(update_fields=["data"])
+
+    events = list(attempt.events.order_by("created_at", "id"))
+    with django_assert_max_num_queries(2):
+        replay = attempt_replay(attempt, events)
+    assert [row[1].type for row in replay["timed"]] == ["progress_update", "answer_submitted", "question_flagged",
+                                                         "answer_submitted"]  # fmt: skip
+    assert [q["number"] for q in replay["questions"]] == [1, 2, 3, 4]
+
+    html = client_for(teacher).get(reverse("teacher-timeline", args=[attempt.pk])).content.decode()
+    data = json.loads(html.split('id="replay-data" type="application/json">')[1].split("</script>")[0])
+    start = ms(running_session.started_at)
+    assert [(step["at"] - start, step["type"], step["offset"]) for step in data["steps"]] == [
+        (30_000, "progress_update", "+00:30"),
+        (60_000, "answer_submitted", "+01:00"),
+        (90_000, "question_flagged", "+01:30"),
+        (120_000, "answer_submitted", "+02:00"),
+    ]
+    assert data["steps"][1] == {**data["steps"][1], "question_id": questions[1].pk, "answer": "FALSE",
+                                "group": "student", "text": "Answered Q1: “FALSE”"}  # fmt: skip
+    assert 'type="range" id="replay-time"' in html and 'for="replay-time"' in html and "<svg" in html
