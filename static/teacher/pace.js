@@ -11,7 +11,8 @@ import { key } from "./board-state.js";
 
 export const PACE_RULES = {
   behindMinutes: 5, // behind pace: more than this behind the guide's moment for the current question
-  stuckFactor: 3, // stuck: on the current question more than this many times the class's median for it
+  stuckFactor: 3, // stuck: on the current question more than this many times the class's median for it,
+  stuckFloorMinutes: 1, // and at least this long (three times a median of seconds is no reason to look)
   quietMinutes: 4, // stuck too: this long on the current question with no answer given
   medianStudents: 3, // the class's median counts once this many students have spent time on the question
 };
@@ -253,7 +254,9 @@ export function laneState(lanes, student, nowMs, medians = classMedians(lanes)) 
   const lagSeconds = guide === null ? null : testSecondsAt(lanes, nowMs) - guide;
   const minute = lanes.minuteSeconds;
   const stuckBy =
-    medianSeconds !== null && dwellSeconds > PACE_RULES.stuckFactor * medianSeconds
+    medianSeconds !== null &&
+    dwellSeconds > PACE_RULES.stuckFactor * medianSeconds &&
+    dwellSeconds >= PACE_RULES.stuckFloorMinutes * minute
       ? "median"
       : quietSeconds > PACE_RULES.quietMinutes * minute
         ? "quiet"

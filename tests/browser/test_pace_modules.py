@@ -89,7 +89,14 @@ def test_stuck_by_three_times_the_class_median_or_four_quiet_minutes_and_an_answ
                                 timestamp: new Date(s(280)).toISOString()});
         const answered = brief(pace.laneState(lanes, working(4), s(400)));
         const overMedian = brief(pace.laneState(lanes, working(4), s(500)));
-        return {medians, early, quiet, answered, overMedian,
+        // A question the class took 10 s over: 40 s on it is not "stuck" (under a minute), 70 s is.
+        const quick = pace.createLanes({startedAt: "2026-01-01T10:00:00Z", limitSeconds: 3600,
+            passages: [[0, 1, 2, 3]], attempts: {1: {started: T0, moves: [[s(10), 1, 0]]},
+                                                 2: {started: T0, moves: [[s(10), 1, 0]]},
+                                                 3: {started: T0, moves: [[s(10), 1, 0]]},
+                                                 4: {started: T0, moves: []}}});
+        const quickly = [40, 70].map((t) => pace.laneState(quick, working(4), s(t)).stuckBy);
+        return {medians, early, quiet, answered, overMedian, quickly,
                 summary: read.paceSummary(lanes, pace.laneState(lanes, working(4), s(500))),
                 done: pace.laneState(lanes, {id: 4, attemptStatus: "SUBMITTED"}, s(500))};
         """,
@@ -107,6 +114,7 @@ def test_stuck_by_three_times_the_class_median_or_four_quiet_minutes_and_an_answ
         "title": "On Q2 for 6 min 50 s: over three times the class's median of 2 min for it",
     }  # fmt: skip
     assert result["done"] is None
+    assert result["quickly"] == [None, "median"]  # Q1's median 10 s: stuck only from a minute on
 
 
 def test_behind_pace_is_more_than_five_minutes_behind_the_guide_and_pauses_do_not_count(modules):
