@@ -203,7 +203,7 @@ def replay_axis(steps: list[dict], start, end) -> dict:
             elif not step.get("returned") and departure:
                 away_from = at
         if step["group"] in ("violation", "teacher", "end") and not step.get("returned"):
-            marks.append({"group": step["group"], "x": x(at), "title": step["text"]})
+            marks.append({"group": step["group"], "x": x(at), "title": step["words"]})
     for kind, since, title in (("offline", offline_from, "Offline"), ("away", away_from, "Away from the test page")):
         if since is not None:
             gaps.append({"kind": kind, "x": x(since), "width": max(1, AXIS_WIDTH - x(since)), "title": title})

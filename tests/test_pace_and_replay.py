@@ -140,7 +140,7 @@ def test_the_replay_axis_puts_gaps_and_marks_where_they_happened():
     end = start + timedelta(minutes=10)
 
     def step(seconds, step_type, group="student", **fields):
-        return {"at": ms(start) + seconds * 1000, "type": step_type, "group": group, "text": step_type, **fields}
+        return {"at": ms(start) + seconds * 1000, "type": step_type, "group": group, "words": step_type, **fields}
 
     axis = replay_axis(
         [
@@ -203,5 +203,11 @@ def test_the_timeline_page_carries_the_replay_s_steps_in_order_and_in_words(
         (120_000, "answer_submitted", "+02:00"),
     ]
     assert data["steps"][1] == {**data["steps"][1], "question_id": questions[1].pk, "answer": "FALSE",
-                                "group": "student", "text": "Answered Q1: “FALSE”"}  # fmt: skip
+                                "group": "student", "words": "Answered Q1: “FALSE”"}  # fmt: skip
+    passage = paper.passages.first()
+    attempt_highlight(attempt=attempt, passage_id=passage.pk, text=passage.text[:7], position_start=0, position_end=7)
+    html = client_for(teacher).get(reverse("teacher-timeline", args=[attempt.pk])).content.decode()
+    data = json.loads(html.split('id="replay-data" type="application/json">')[1].split("</script>")[0])
+    highlighted = next(step for step in data["steps"] if step["type"] == "text_highlighted")
+    assert highlighted["text"] == passage.text[:7] and highlighted["words"].startswith("Highlighted “")
     assert 'type="range" id="replay-time"' in html and 'for="replay-time"' in html and "<svg" in html

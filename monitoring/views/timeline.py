@@ -122,7 +122,12 @@ def _replay(attempt, data: dict) -> tuple[dict, dict]:
     replay = attempt_replay(attempt, data["events"])
     start, end = replay["start"], replay["end"]
     steps = [
-        {**replay_step(event), "at": epoch_ms(moment), "offset": _offset(moment, start), "text": _describe(event, data)}
+        {
+            **replay_step(event),
+            "at": epoch_ms(moment),
+            "offset": _offset(moment, start),
+            "words": _describe(event, data),
+        }
         for moment, event in replay["timed"]
     ]
     script = {"start": iso(start), "end": iso(end), "steps": steps, "questions": replay["questions"],

@@ -5,7 +5,7 @@
 
 const DEPARTURE_TYPES = new Set(["TAB_SWITCH", "WINDOW_BLUR", "FULLSCREEN_EXIT"]);
 
-/** {start, end, steps: [{at (ms), type, group, text, ...fields}], questions: [{id, number, passage_id}]}. */
+/** {start, end, steps: [{at (ms), type, group, words (the timeline's line), ...fields}], questions: [{id, number}]}. */
 export function createReplay({ start, end, steps = [], questions = [], passages = [] }) {
   const startMs = Date.parse(start);
   return {

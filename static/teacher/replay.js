@@ -40,10 +40,10 @@ function render() {
   const paper = paperAt(replay, ms);
   const moment = momentText(ms);
   at.value = moment;
-  scrubber.setAttribute("aria-valuetext", `${moment}: ${paper.last ? paper.last.text : "the start"}`);
+  scrubber.setAttribute("aria-valuetext", `${moment}: ${paper.last ? paper.last.words : "the start"}`);
   cursor.setAttribute("x1", String((1000 * (ms - replay.startMs)) / spanMs));
   cursor.setAttribute("x2", cursor.getAttribute("x1"));
-  last.textContent = paper.last ? `${paper.last.offset} ${paper.last.text}` : "Nothing yet.";
+  last.textContent = paper.last ? `${paper.last.offset} ${paper.last.words}` : "Nothing yet.";
   where.textContent = whereText(paper);
   const current = paper.current?.question_index;
   for (const question of replay.questions) {

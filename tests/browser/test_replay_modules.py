@@ -13,7 +13,7 @@ ORIGIN = "http://replay.test"
 SETUP = """
 const T0 = Date.parse("2026-01-01T10:00:00Z");
 const s = (seconds) => T0 + 1000 * seconds;
-const step = (seconds, type, fields = {}) => ({at: s(seconds), type, text: type, ...fields});
+const step = (seconds, type, fields = {}) => ({at: s(seconds), type, words: type, ...fields});
 const make = () => replay.createReplay({
     start: "2026-01-01T10:00:00Z", end: "2026-01-01T10:10:00Z",
     questions: [{id: 11, number: 1}, {id: 12, number: 2}, {id: 13, number: 3}],
