@@ -2,8 +2,9 @@
 event feed as JSON, rebuilt from the log (on load, after a reconnect, and a page further back at a time).
 
 Its configuration (ids, API and socket paths, the paper's outline, the teacher's actions, the status labels and
-where the controls apply, when a paused session was paused and the offline time already given back) goes to
-the script as JSON in the page, never a token in a URL.
+where the controls apply, when a paused session was paused, the offline time already given back, and what the
+pace lanes start from, with the keys of the projected band: this page is staff-only) goes to the script as JSON
+in the page, never a token in a URL.
 """
 
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ielts_site.clock import iso
 from monitoring.access import staff_required, visible_session
+from monitoring.history import session_lanes
 from monitoring.selectors import (
     GIVE_BACK_REASON,
     offline_time_given_back,
@@ -51,6 +53,7 @@ def live(request, session_id):
         "offlineGivenBack": offline_time_given_back(session),
         "giveBackReason": GIVE_BACK_REASON,
         "roster": session_roster(session),
+        "lanes": session_lanes(session),
     }
     return render(
         request,

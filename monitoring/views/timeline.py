@@ -1,6 +1,8 @@
-"""An attempt's timeline: every event the student's test produced (and every control a teacher used on it), in
-order and in words, with the time since the session started, beside the answers given, the highlights and the
-violations, each of which a teacher may confirm or dismiss with a note here."""
+"""An attempt's timeline: a replay first (a scrubber over the session's time showing the student's paper at that
+moment, with the gaps in presence, the violations and the teacher's actions on the same axis), then every event
+the student's test produced (and every control a teacher used on it), in order and in words, with the time since
+the session started, beside the answers given, the highlights and the violations, each of which a teacher may
+confirm or dismiss with a note here."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -8,10 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from attempts.models import AttemptEvent, Verdict, Violation, ViolationType
-from ielts_site.clock import now
+from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
 from monitoring.access import staff_required, visible_attempt
 from monitoring.forms import ViolationReviewForm
+from monitoring.history import attempt_replay, epoch_ms, replay_axis, replay_step
 from monitoring.selectors import attempt_timeline
 from monitoring.views.results import duration_text
 from sessions_app.services import violation_review
@@ -114,6 +117,24 @@ def _offset(moment, origin) -> str:
     return f"{sign}{minutes:02d}:{seconds:02d}"
 
 
+def _replay(attempt, data: dict) -> tuple[dict, dict]:
+    """The replay's script data (its steps in words, the paper's questions and passages) and its axis."""
+    replay = attempt_replay(attempt, data["events"])
+    start, end = replay["start"], replay["end"]
+    steps = [
+        {
+            **replay_step(event),
+            "at": epoch_ms(moment),
+            "offset": _offset(moment, start),
+            "words": _describe(event, data),
+        }
+        for moment, event in replay["timed"]
+    ]
+    script = {"start": iso(start), "end": iso(end), "steps": steps, "questions": replay["questions"],
+              "passages": replay["passages"]}  # fmt: skip
+    return script, replay_axis(steps, start, end)
+
+
 @require_GET
 @staff_required
 def timeline(request, attempt_id):
@@ -131,6 +152,7 @@ def timeline(request, attempt_id):
         }
         for event in data["events"]
     ]
+    replay, axis = _replay(attempt, data)
     offline = attempt.offline_seconds_at(now())
     violations = [
         {"violation": violation, "number": index, "offset": _offset(violation.timestamp, origin),
@@ -151,6 +173,8 @@ def timeline(request, attempt_id):
             "extra_text": duration_text(attempt.extra_seconds) if attempt.extra_seconds else "",
             "offline_text": duration_text(offline) if offline else "",
             "highlights": attempt.highlights.select_related("passage"),
+            "replay": replay,
+            "axis": axis,
         },
     )
 

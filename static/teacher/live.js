@@ -10,11 +10,14 @@ import { api, ApiError } from "../common/api.js";
 import { singleFlight } from "../common/single-flight.js";
 import { LiveSocket, socketUrl } from "../common/socket.js";
 import { applyAttempt, applySnapshot, beginSnapshot, createBoard, endSnapshot, receive } from "./board.js";
+import { serverNowMs } from "./board-state.js";
 import { createBoardView } from "./board-view.js";
 import { createCardControls } from "./card-controls.js";
 import { createFormDialog } from "./control-dialog.js";
 import { createControls } from "./controls.js";
 import { createFeed } from "./feed.js";
+import { createLanesView } from "./lanes-view.js";
+import { createLanes, recordLane, takeLaneSnapshot } from "./pace.js";
 import { fetchSnapshot } from "./snapshot.js";
 
 const config = JSON.parse(document.getElementById("live-config").textContent);
@@ -32,6 +35,7 @@ const board = createBoard({
   openStatuses: config.controlStatuses.open,
   roster: config.roster,
 });
+const lanes = createLanes({ ...config.lanes, questionNumbers: config.questionNumbers });
 const counters = { messages: 0, opened: 0 };
 const ask = createFormDialog(document.getElementById("control-dialog"));
 const statusLine = document.getElementById("action-status");
@@ -67,6 +71,15 @@ const view = createBoardView({
   onHeader: () => controls.render(),
 });
 
+const lanesView = createLanesView({
+  board,
+  lanes,
+  keys: config.lanes.keys,
+  bandTable: config.lanes.bandTable,
+  questionCount: config.questionCount,
+  cardOf: (studentId) => view.cardOf(studentId),
+});
+
 const feed = createFeed({
   board,
   url: config.feedUrl,
@@ -89,6 +102,7 @@ createCardControls({
 
 function apply(changes) {
   view.apply(changes);
+  if (changes.students.size || changes.header) lanesView.redraw();
   feed.live(changes.feed);
   if (changes.refresh) refreshSoon();
   for (const attemptId of changes.attempts || []) reloadAttemptSoon(attemptId);
@@ -129,7 +143,10 @@ async function loadSnapshot() {
   try {
     const snapshot = await fetchSnapshot(config);
     const changes = applySnapshot(board, token, snapshot);
-    if (changes) apply(changes);
+    if (changes) {
+      takeLaneSnapshot(lanes, board, snapshot.attempts);
+      apply(changes);
+    }
   } finally {
     endSnapshot(board, token);
   }
@@ -181,6 +198,7 @@ const socket = new LiveSocket(
     onMessage: (message) => {
       if (!message || typeof message.type !== "string") return;
       counters.messages += 1;
+      recordLane(lanes, message, serverNowMs(board));
       apply(receive(board, message));
     },
     onRetry: ({ delayMs }) =>
@@ -206,6 +224,7 @@ function loggedOut(error) {
 
 window.liveMonitor = {
   state: board,
+  lanes,
   counters,
   refresh,
   get socket() {

@@ -1,8 +1,9 @@
 """The README's tour, walked through the demo that `make run` serves (`seed_demo`), in a real Chromium against a
 real daphne server: the teacher logs in and opens the Monday mock's waiting room from the live monitor, four
 students of Beacon 31 enter (one on a phone), the teacher starts; they answer, highlight and flag, one leaves the
-tab for a while; the teacher sees it all live, gives one student extra time and messages another, completes the
-session and opens the results. Every step checks what the user sees.
+tab for a while; the teacher sees it all live (the cards and the pace lanes), gives one student extra time and
+messages another, watches that student's replay, completes the session and opens the results. Every step checks
+what the user sees.
 
 This is the one source of the README's screenshots: each is written to pytest's tmp_path, and copied to docs/img
 when the file is missing or UPDATE_SCREENSHOTS=1 is set.
@@ -249,6 +250,17 @@ def test_the_demo_tour_from_the_teacher_s_login_to_the_results(browser, daphne_s
         teacher.wait_for_timeout(FLASH_MS)  # let the card's flash fade for the picture
         keep_screenshot(teacher, "teacher-live", tmp_path, MONITOR)
 
+        # The pace lanes under the cards: the four who came, on pace a few minutes in, each with a projected band.
+        lanes = teacher.locator("#lanes > li")
+        expect(lanes).to_have_count(4)
+        for username in TAKING_PART:
+            lane = teacher.locator(f'#lanes > li[data-student-id="{students[username].pk}"]')
+            expect(lane.locator(".lane-state")).to_have_text(re.compile(r"^On pace · Q\d+$"))
+            expect(lane.locator(".lane-band")).to_have_text(re.compile(r"^Projected band \d\.\d$"))
+        teacher.locator("#lanes-h").scroll_into_view_if_needed()
+        keep_screenshot(teacher, "teacher-pace-lanes", tmp_path, MONITOR)
+        teacher.evaluate("window.scrollTo(0, 0)")
+
         priya.bring_to_front()
         elsewhere.close()
         expect(p_card.locator(".away-line")).to_have_text(re.compile(r"^away \d+ s$"), timeout=LIVE_MS)
@@ -278,6 +290,25 @@ def test_the_demo_tour_from_the_teacher_s_login_to_the_results(browser, daphne_s
         expect(mohammed.locator("#teacher-messages")).to_contain_text(MESSAGE, timeout=LIVE_MS)
         expect(teacher.locator("#feed")).to_contain_text("Amelia Hughes got 10 min more time (Access arrangement).")
         keep_screenshot(teacher, "teacher-controls", tmp_path, MONITOR)
+
+        # ------------------------------------------------ Amelia's replay, opened from her card, while the test runs
+        replay = teacher.context.new_page()
+        replay.on("pageerror", lambda error: errors.append(f"replay: {error}"))
+        replay.goto(url + a_card.locator("a.name").get_attribute("href"))
+        expect(replay.get_by_role("heading", name="Replay")).to_be_visible()
+        q7 = replay.locator(f'#replay-answers tr[data-question-id="{questions[7].pk}"] .replay-answer')
+        expect(q7).to_have_text("TRUE")  # her wrong answer, as the test ends
+        scrubber = replay.get_by_label("Moment of the session")
+        scrubber.focus()
+        replay.keyboard.press("Home")
+        expect(q7).to_have_text("—")
+        replay.get_by_role("button", name="Next event").click()
+        expect(replay.locator("#replay-last")).not_to_have_text("Nothing yet.")
+        scrubber.fill(str(int(scrubber.get_attribute("max")) // 2))  # part-way through, for the picture
+        expect(replay.locator("#replay-at")).to_have_text(re.compile(r"^\+00:\d\d \("))
+        expect(replay.locator(".replay-axis .mark-teacher")).to_have_count(1)  # the extra time she was given
+        keep_screenshot(replay, "teacher-replay", tmp_path, MONITOR)
+        replay.close()
 
         # ------------------------------------------------ the teacher completes the session: the results
         teacher.locator('[data-action="complete"]').click()
