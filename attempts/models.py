@@ -90,6 +90,9 @@ class Practice(models.Model):
         opened = self.opens_at is None or self.opens_at <= moment
         return opened and (self.closes_at is None or moment < self.closes_at)
 
+    def paper_passages(self):
+        return self.test.passages.order_by("order")
+
     def paper_questions(self):
         return self.test.questions.order_by("number")
 
@@ -149,8 +152,8 @@ class Attempt(models.Model):
 
     @property
     def occasion(self) -> "Practice | models.Model":
-        """What the attempt is taken in: its session, or its practice (both answer `paper_questions`,
-        `passage_orders`, `is_paused`, `result_is_released_for` and `review`)."""
+        """What the attempt is taken in: its session, or its practice (both answer `paper_passages`,
+        `paper_questions`, `passage_orders`, `is_paused`, `result_is_released_for` and `review`)."""
         return self.session if self.session_id is not None else self.practice
 
     @property

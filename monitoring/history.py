@@ -119,11 +119,15 @@ TEACHER_ACTIONS = {
 
 
 def replay_span(attempt, events: list) -> tuple:
-    """The replay's axis: from the session's start (the attempt's, for one that started alone) to the session's
-    end, or now while it runs, and never before the last event."""
+    """The replay's axis: from the session's start (the attempt's, for one that started alone or on a practice) to the
+    session's end (a practice attempt's own), or now while it runs, and never before the last event."""
     session = attempt.session
-    start = session.started_at or attempt.started_at
-    end = session.completed_at or (now() if session.is_running or attempt.is_open else attempt.submitted_at) or now()
+    if session is None:
+        start, end = attempt.started_at, (now() if attempt.is_open else attempt.submitted_at) or now()
+    else:
+        start = session.started_at or attempt.started_at
+        running = session.is_running or attempt.is_open
+        end = session.completed_at or (now() if running else attempt.submitted_at) or now()
     if events:
         end = max(end, max(moment for moment, _ in events))
     return start, end
@@ -154,8 +158,9 @@ def replay_step(event) -> dict:
 
 def attempt_replay(attempt, events: list) -> dict:
     """What the replay needs beside the log's events (read already, for the timeline): the axis' span, the
-    events by when the student made them, and the session's questions and passages, in two queries."""
-    session = attempt.session
+    events by when the student made them, and the session's (or practice's) questions and passages, in two
+    queries."""
+    occasion = attempt.occasion
     timed = attempt_replay_steps(attempt, events)
     start, end = replay_span(attempt, timed)
     return {
@@ -164,11 +169,11 @@ def attempt_replay(attempt, events: list) -> dict:
         "timed": timed,
         "questions": [
             {"id": pk, "number": number, "passage_id": passage_id}
-            for pk, number, passage_id in session.paper_questions().values_list("pk", "number", "passage_id")
+            for pk, number, passage_id in occasion.paper_questions().values_list("pk", "number", "passage_id")
         ],
         "passages": [
             {"id": pk, "title": title or f"Passage {order + 1}"}
-            for pk, title, order in session.paper_passages().values_list("pk", "title", "order")
+            for pk, title, order in occasion.paper_passages().values_list("pk", "title", "order")
         ],
     }
 

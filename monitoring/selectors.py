@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
 from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
+from attempts.selectors import practices_visible_to
 from classes.models import Class
 from classes.selectors import classes_visible_to
 from ielts_site.clock import iso, now
@@ -357,10 +358,10 @@ def violations_by_type(session: Session) -> dict[str, dict]:
 
 
 def attempts_for_timeline_visible_to(user):
-    """Attempts in the sessions the user may see, with what the timeline's heading shows."""
-    return Attempt.objects.select_related("student", "session", "session__school_class", "test").filter(
-        session__in=sessions_visible_to(user)
-    )
+    """Attempts in the sessions and practices the user may see, with what the timeline's heading shows."""
+    return Attempt.objects.select_related(
+        "student", "session", "session__school_class", "practice__school_class", "practice__test", "test"
+    ).filter(Q(session__in=sessions_visible_to(user)) | Q(practice__in=practices_visible_to(user)))
 
 
 def attempt_timeline(attempt: Attempt) -> dict:

@@ -411,3 +411,20 @@ def test_an_admin_publishes_a_practice_in_the_admin_through_the_service(admin_us
     assert response.status_code == 302, response.content.decode()[:2000]
     practice = Practice.objects.get()
     assert (practice.time_limit_minutes, practice.created_by) == (60, admin_user)
+
+
+def test_a_practice_attempt_s_timeline_and_replay_open_from_the_practice_page(practice, teacher, students, make_user):
+    attempt = practice_attempt_start(practice=practice, student=students[0])
+    question = practice.test.questions.get(number=1)
+    bearer_client(students[0]).post(
+        f"{API}/attempts/{attempt.pk}/answers", {"question_id": question.pk, "answer": "TRUE"}, format="json"
+    )
+    page = _logged_in(teacher)
+    listing = page.get(reverse("teacher-practice", args=[practice.pk])).content.decode()
+    timeline_url = reverse("teacher-timeline", args=[attempt.pk])
+    assert timeline_url in listing
+    timeline = page.get(timeline_url)
+    assert timeline.status_code == 200
+    html = timeline.content.decode()
+    assert "All attempts on this practice" in html and 'id="replay-time"' in html
+    assert _logged_in(make_user("TEACHER")).get(timeline_url).status_code == 404

@@ -138,11 +138,11 @@ def _replay(attempt, data: dict) -> tuple[dict, dict]:
 @require_GET
 @staff_required
 def timeline(request, attempt_id):
-    """One attempt's timeline, for the teachers of its session's class and admins."""
+    """One attempt's timeline, for the teachers of its session's (or practice's) class and admins."""
     attempt = visible_attempt(request.user, attempt_id)
     session = attempt.session
     data = attempt_timeline(attempt)
-    origin = session.started_at or attempt.started_at
+    origin = (session.started_at if session else None) or attempt.started_at
     events = [
         {
             "event": event,
@@ -165,7 +165,8 @@ def timeline(request, attempt_id):
         {
             "attempt": attempt,
             "session": session,
-            "school_class": session.school_class,
+            "practice": attempt.practice,
+            "school_class": attempt.occasion.school_class,
             "events": events,
             "answer_rows": data["answer_rows"],
             "violations": violations,
