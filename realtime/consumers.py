@@ -75,6 +75,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 return await self._refuse(exc.code)
             self.joined = True
 
+        await self._accept_and_greet(sync)
+
+    async def _accept_and_greet(self, sync: dict | None):
+        """Accept, then `connected`, then the student's state sync if they have an attempt."""
         self.bucket = protocol.TokenBucket(burst=settings.WS_RATE_BURST, rate=settings.WS_RATE_PER_SECOND)
         self.last_touch = time.monotonic()
         await self.accept()

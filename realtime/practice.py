@@ -5,16 +5,13 @@ no waiting room: the attempt runs from its start to its own `ends_at`, where the
 
 import logging
 
-from django.conf import settings
-
-from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError
 from ielts_site.ops import metrics
-from realtime import calls, protocol
+from realtime import calls
 from realtime.calls import Role
 from realtime.consumers import ACCESS_REVOKED_CLOSE_CODE, SessionConsumer
 from realtime.db import database_call
-from realtime.events import attempt_group, attempt_watchers_group, server_message, user_group
+from realtime.events import attempt_group, attempt_watchers_group, user_group
 
 logger = logging.getLogger("ielts.ws")
 
@@ -42,16 +39,7 @@ class PracticeAttemptConsumer(SessionConsumer):
         sync = None
         if self.role == Role.STUDENT:
             sync = (await database_call(calls.state_sync_messages)([self.attempt_id])).get(self.attempt_id)
-
-        self.bucket = protocol.TokenBucket(burst=settings.WS_RATE_BURST, rate=settings.WS_RATE_PER_SECOND)
-        await self.accept()
-        self.accepted = True
-        metrics.ws_connection_accepted()
-        logger.info("ws connected", extra=self._log_fields())
-        role = self.user.effective_role
-        await self.send_json(server_message("connected", None, user_id=self.user.pk, role=role, server_now=iso(now())))
-        if sync is not None:
-            await self.send_json(sync)
+        await self._accept_and_greet(sync)
 
     async def disconnect(self, code):
         if self.accepted:

@@ -2,8 +2,6 @@
 by type, those a teacher confirmed beside them) and the same rows as a CSV for a spreadsheet. Before completion the
 page says so and the CSV is a 409."""
 
-import csv
-import io
 import math
 
 from django.contrib import messages
@@ -27,13 +25,13 @@ from monitoring.charts import (
     percent,
     type_facility_svg,
 )
+from monitoring.csv_export import csv_response
 from monitoring.item_analysis import half_band_lifts, passage_runs
 from monitoring.selectors import session_answer_sheet, session_results, violations_by_type
 from sessions_app.analysis import passage_highlight_heat, session_analysis
 from sessions_app.models import SessionStatus
 from sessions_app.services import session_release_results
 
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     ("student_id", "Student ID"),
     ("username", "Username"),
@@ -159,26 +157,14 @@ def results_release(request, session_id):
     return redirect("teacher-results", session_id=session.pk)
 
 
-def _csv_cell(value) -> str:
-    """Text a spreadsheet shows as text: a cell that would start a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)  # a number is never a formula (and a negative one keeps its sign)
-    text = str(value)
-    if text.startswith(CSV_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _answer_cells(sheet: dict, attempt_id, *, marked: bool) -> list[str]:
+def _answer_cells(sheet: dict, attempt_id, *, marked: bool) -> list:
     """Each question's answer and mark (1 or 0, once the attempt is marked) for one student's row."""
     answers = sheet["answers"].get(attempt_id, {})
     cells = []
     for question in sheet["questions"]:
         answer = answers.get(question.pk)
         mark = int(question.is_correct(answer)) if marked else None
-        cells += [_csv_cell(answer), _csv_cell(mark)]
+        cells += [answer, mark]
     return cells
 
 
@@ -195,12 +181,10 @@ def results_csv(request, session_id):
         )
     data = session_results(session)
     sheet = session_answer_sheet(session)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
+    rows = [
         [label for _, label in CSV_COLUMNS]
         + [label for q in sheet["questions"] for label in (f"Q{q.number} answer", f"Q{q.number} mark")]
-    )
+    ]
     for student in data["students"]:
         attempt_id = student.get("attempt_id")
         submitted_at = sheet["submitted_at"].get(attempt_id)
@@ -212,11 +196,8 @@ def results_csv(request, session_id):
         }
         if row.get("band") is not None:
             row["band"] = f"{float(row['band']):.1f}"
-        writer.writerow(
-            [_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS]
+        rows.append(
+            [row.get(key) for key, _ in CSV_COLUMNS]
             + _answer_cells(sheet, attempt_id, marked=student.get("score") is not None)
         )
-    filename = f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv"
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(rows, filename=f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv")
