@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 
-from attempts.models import Answer, Attempt, Highlight, Practice, Violation
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Practice, Violation
 from classes.models import ClassStatus
+from exams.models import Test
 from ielts_site.clock import iso, now
 
 
@@ -51,6 +52,22 @@ def practices_visible_to(user):
         school_class__enrolments__student=user,
         school_class__status=ClassStatus.ACTIVE,
     ).distinct()
+
+
+def practice_attempt_open_to_student(user, *, paper_id) -> Attempt | None:
+    """The student's practice attempt in progress on a version of the paper: it gives them the right to read that
+    version, all of it (never its keys)."""
+    return (
+        Attempt.objects.filter(
+            student=user,
+            practice__isnull=False,
+            status=AttemptStatus.IN_PROGRESS,
+            test__in=Test.objects.of_paper(paper_id),
+        )  # fmt: skip
+        .select_related("test")
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def practice_results(practice: Practice) -> dict:

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsPlatformAdmin, IsStaffMember
 from accounts.serializers import MAX_ID
+from attempts.selectors import practice_attempt_open_to_student
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
 from exams.services import test_create, test_delete, test_set_band_table
@@ -69,17 +70,23 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         description="Staff: the latest version (or `?version=N`), with answer keys and every version. A student: "
-        "the version and passages of the session in progress they take it in, without keys (404 otherwise).",
+        "the version and passages of the session in progress they take it in (or of their practice attempt in "
+        "progress), without keys (404 otherwise).",
         parameters=[OpenApiParameter("version", int, required=False)],
     )
     def retrieve(self, request, *args, **kwargs):
         if request.user.is_staff_member:
             return Response(TestSerializer(self._staff_version()).data)
-        session = session_open_to_student(request.user, paper_id=_paper_id(kwargs["pk"]))
-        if session is None:
-            raise NotFound("Test not found.")
-        passages = session.paper_passages().prefetch_related("questions")
-        return Response(StudentTestSerializer(session.test, context={"passages": passages}).data)
+        paper_id = _paper_id(kwargs["pk"])
+        session = session_open_to_student(request.user, paper_id=paper_id)
+        if session is not None:
+            test, passages = session.test, session.paper_passages()
+        else:  # alone, on a practice: the whole of the attempt's version
+            attempt = practice_attempt_open_to_student(request.user, paper_id=paper_id)
+            if attempt is None:
+                raise NotFound("Test not found.")
+            test, passages = attempt.test, attempt.test.passages.order_by("order")
+        return Response(StudentTestSerializer(test, context={"passages": passages.prefetch_related("questions")}).data)
 
     @extend_schema(request=TestCreateSerializer, responses={201: TestSerializer})
     def create(self, request):

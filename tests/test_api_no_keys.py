@@ -130,3 +130,30 @@ def test_no_student_response_contains_an_answer_key(make_user, connect_student, 
     # ...and staff do see the keys, so the search would have found them.
     staff_view = api(teacher).get(f"{API}/tests/{paper.pk}").content.decode()
     assert all(key in staff_view for key in KEYS)
+
+
+def test_a_practice_gives_no_key_before_the_hand_in_and_none_after_without_the_teacher_s_choice(make_user, teacher):
+    from attempts.practice import practice_attempt_start, practice_publish
+
+    student = make_user("STUDENT", username="alone")
+    paper = secret_paper(teacher)
+    klass = class_create(name="Beacon", created_by=teacher)
+    class_enrol(school_class=klass, student=student)
+    practice = practice_publish(school_class=klass, test=paper, by=teacher)
+    client = api(student)
+    assert_no_key(client.get(f"{API}/practice"), "GET /practice")
+    assert client.get(f"{API}/tests/{paper.pk}").status_code == 404  # not taking it yet
+    attempt = practice_attempt_start(practice=practice, student=student)
+    paper_view = client.get(f"{API}/tests/{paper.pk}")
+    assert paper_view.status_code == 200 and len(paper_view.json()["passages"][0]["questions"]) == 4
+    assert_no_key(paper_view, "GET /tests/{id} during a practice attempt")
+    for question in paper.questions.all():
+        assert_no_key(
+            client.post(f"{API}/attempts/{attempt.pk}/answers", {"question_id": question.pk, "answer": "x"},
+                        format="json"),
+            "POST answers",
+        )  # fmt: skip
+    assert_no_key(client.get(f"{API}/attempts/{attempt.pk}"), "GET attempt in progress")
+    assert_no_key(client.post(f"{API}/attempts/{attempt.pk}/submit"), "POST submit")
+    assert_no_key(client.get(f"{API}/attempts/{attempt.pk}"), "GET attempt submitted")
+    assert client.get(f"{API}/tests/{paper.pk}").status_code == 404  # handed in: the paper is closed again
