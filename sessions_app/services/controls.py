@@ -286,7 +286,10 @@ def violation_review(*, attempt: Attempt | int, violation_id, verdict, by: User,
     if note is not None and (not isinstance(note, str) or len(note) > MAX_TEXT_CHARS):
         raise _invalid("note", f"At most {MAX_TEXT_CHARS} characters.")
     attempt = _locked_attempt(attempt)
-    violation = Violation.objects.select_for_update().filter(attempt=attempt, pk=violation_id).first()
+    # Only the violation's row: the ordering's joins reach the attempt's nullable session (no lock there).
+    violation = (
+        Violation.objects.select_for_update(of=("self",)).filter(attempt=attempt, pk=violation_id).order_by().first()
+    )
     if violation is None:
         raise NotFound("No such violation in this attempt.")
     moment = now()
