@@ -15,6 +15,7 @@ from ielts_site.clock import iso
 from monitoring.access import staff_required, visible_session
 from monitoring.selectors import (
     GIVE_BACK_REASON,
+    listening_timeline,
     offline_time_given_back,
     paper_outline,
     session_feed,
@@ -51,6 +52,7 @@ def live(request, session_id):
         "offlineGivenBack": offline_time_given_back(session),
         "giveBackReason": GIVE_BACK_REASON,
         "roster": session_roster(session),
+        "listening": listening_timeline(session),
     }
     return render(
         request,

@@ -15,6 +15,7 @@ import { createCardControls } from "./card-controls.js";
 import { createFormDialog } from "./control-dialog.js";
 import { createControls } from "./controls.js";
 import { createFeed } from "./feed.js";
+import { createListeningPart } from "./listening-part.js";
 import { fetchSnapshot } from "./snapshot.js";
 
 const config = JSON.parse(document.getElementById("live-config").textContent);
@@ -33,6 +34,11 @@ const board = createBoard({
   roster: config.roster,
 });
 const counters = { messages: 0, opened: 0 };
+const listeningPart = createListeningPart({
+  element: document.getElementById("listening-part"),
+  listening: config.listening,
+  board,
+});
 const ask = createFormDialog(document.getElementById("control-dialog"));
 const statusLine = document.getElementById("action-status");
 
@@ -182,6 +188,7 @@ const socket = new LiveSocket(
       if (!message || typeof message.type !== "string") return;
       counters.messages += 1;
       apply(receive(board, message));
+      listeningPart.receive(message);
     },
     onRetry: ({ delayMs }) =>
       showLink("offline", navigator.onLine === false ? "Offline" : `Reconnecting in ${Math.ceil(delayMs / 1000)} s…`),
