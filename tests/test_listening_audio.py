@@ -303,3 +303,27 @@ def test_an_edit_of_the_paper_keeps_each_parts_recording(teacher):
     with pytest.raises(Exception) as refused:
         test_edit(test=edited, by=teacher, **{**data, "time_limit_minutes": 2})
     assert refused.value.field == "time_limit_minutes"
+
+
+# ---------------------------------------------------------------- the admin
+
+
+def test_the_admin_uploads_a_parts_recording_with_the_same_checks(teacher, listening, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(teacher)
+    first = listening.passages.get(order=0)
+    url = f"/admin/exams/passage/{first.pk}/change/"
+    assert client.get(url).status_code == 200
+    form = {"test": listening.pk, "order": 0, "title": first.title, "text": first.text}
+    refused = client.post(url, {**form, "recording": SimpleUploadedFile("x.wav", b"not audio", "audio/wav")})
+    assert refused.status_code == 200 and "Not readable audio" in refused.content.decode()
+    too_long = client.post(url, {**form, "recording": SimpleUploadedFile("x.wav", wav_bytes(481), "audio/x-wav")})
+    assert too_long.status_code == 200 and "at least 11 minutes" in too_long.content.decode()
+    first.refresh_from_db()
+    assert not first.audio
+    saved = client.post(url, {**form, "recording": SimpleUploadedFile("Part one.wav", wav_bytes(2), "audio/x-wav")})
+    assert saved.status_code == 302
+    first.refresh_from_db()
+    assert first.audio.name.startswith("listening/part-one") and first.audio_seconds == pytest.approx(2.0)
+    assert f"/api/v1/files/passages/{first.pk}/audio" in client.get(url).content.decode()
