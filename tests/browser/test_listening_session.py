@@ -39,6 +39,18 @@ def classroom(transactional_db, make_user):
     return {"teacher": teacher, "amira": amira, "ben": ben, "session": session}
 
 
+# A browser's autoplay policy: play() is refused (NotAllowedError) until the user clicks on this page.
+REFUSE_AUTOPLAY = """
+const play = HTMLMediaElement.prototype.play;
+let clicked = false;
+addEventListener("click", () => { clicked = true; }, true);
+HTMLMediaElement.prototype.play = function () {
+  if (!clicked) return Promise.reject(new DOMException("no gesture on this page", "NotAllowedError"));
+  return play.call(this);
+};
+"""
+
+
 def audio_state(page) -> dict:
     return page.evaluate(
         """() => {
@@ -101,14 +113,20 @@ def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_server
 
     # 30 s later (the start moved back): Ben joins late and hears part 2, 5 s in.
     move_start_back(session, LATE)
-    ben = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    # His browser plays nothing without a gesture, as browsers do by default: the page asks for one.
+    ben_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    ben_context.add_init_script(REFUSE_AUTOPLAY)
+    ben = ben_context.new_page()
     ben.on("pageerror", lambda error: errors.append(error))
     login(ben, server.url, "ben")
     ben.goto(f"{server.url}/sessions/{session.pk}/test/")
     expect(ben.locator("#screen-test")).to_be_visible(timeout=WAIT_MS)
     expect(ben.locator("#listening-status")).to_have_text("Part 2 of 4 — playing", timeout=WAIT_MS)
     expect(ben.get_by_role("tab", name=re.compile("Part 2"))).to_have_attribute("aria-selected", "true")
-    assert_live_position(ben, session, part=1)
+    expect(ben.get_by_role("button", name="Start listening")).to_be_visible(timeout=WAIT_MS)
+    assert audio_state(ben)["paused"]
+    assert_live_position(ben, session, part=1)  # it clicks "Start listening": he joins at the live position
+    expect(ben.get_by_role("button", name="Start listening")).to_be_hidden()
 
     # Amira reloads (a reconnect): she too is at the live position, part 2.
     amira.reload()
