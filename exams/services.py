@@ -197,10 +197,14 @@ def passage_set_audio(*, test: Test, passage_id: int, file, content_type: str, f
     _, extension = AUDIO_TYPES[content_type]
     stem = Path(filename).stem if filename else ""
     name = f"{slugify(stem) or f'part-{target.order + 1}'}{extension}"
+    replaced = target.audio.name
     target.audio.save(name, File(file), save=False)  # a fresh name: an earlier version keeps its own file
     target.audio_seconds = seconds
     target.save(update_fields=["audio", "audio_seconds"])
     edit.test.save(update_fields=["updated_at"])
+    if replaced and not Passage.objects.filter(audio=replaced).exists():  # no version shares it any more
+        storage = target.audio.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
     return edit.test
 
 

@@ -124,6 +124,18 @@ def test_time_limit_must_cover_the_audio_plus_two_minutes(teacher, listening):
     assert upload(teacher, listening, first, wav_bytes(290)).status_code == 200
 
 
+def test_a_replaced_recording_no_version_shares_is_deleted(teacher, listening, media_root,
+                                                          django_capture_on_commit_callbacks):  # fmt: skip
+    first = listening.passages.get(order=0)
+    assert upload(teacher, listening, first, wav_bytes(1)).status_code == 200
+    first.refresh_from_db()
+    old = media_root / first.audio.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload(teacher, listening, first, wav_bytes(2)).status_code == 200
+    first.refresh_from_db()
+    assert not old.exists() and (media_root / first.audio.name).exists()
+
+
 def test_only_a_listening_paper_takes_audio_and_only_its_staff(teacher, paper, listening, make_user, students):
     assert_error(upload(teacher, paper, paper.passages.first(), wav_bytes(1)), 400)
     other_teacher = make_user("TEACHER")
@@ -133,8 +145,9 @@ def test_only_a_listening_paper_takes_audio_and_only_its_staff(teacher, paper, l
     assert_error(upload(teacher, listening, paper.passages.first(), wav_bytes(1)), 404)
 
 
-def test_an_upload_to_a_paper_in_use_makes_a_new_version_sharing_the_other_files(teacher, school_class, students,
-                                                                                 connect_student):  # fmt: skip
+def test_an_upload_to_a_paper_in_use_makes_a_new_version_sharing_the_other_files(
+    teacher, school_class, students, connect_student, django_capture_on_commit_callbacks
+):
     test = listening_paper(teacher, part_seconds=(3.0, 4.0))
     session = session_create(school_class=school_class, test=test, title="L", scheduled_at=timezone.now(),
                              created_by=teacher)  # fmt: skip
@@ -142,7 +155,8 @@ def test_an_upload_to_a_paper_in_use_makes_a_new_version_sharing_the_other_files
     connect_student(session, students[0])
     session_start(session=session)
     first, second = test.passages.order_by("order")
-    response = upload(teacher, test, second, wav_bytes(5))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(teacher, test, second, wav_bytes(5))
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["version"] == 2 and body["id"] == test.pk
@@ -151,6 +165,7 @@ def test_an_upload_to_a_paper_in_use_makes_a_new_version_sharing_the_other_files
     assert new_second.audio_seconds == pytest.approx(5.0) and new_second.audio.name != second.audio.name
     second.refresh_from_db()
     assert second.audio_seconds == pytest.approx(4.0)  # the version the session uses is unchanged
+    assert second.audio.storage.exists(second.audio.name)  # and keeps its file
 
 
 def test_the_student_view_has_no_transcript(teacher, school_class, students, connect_student):
