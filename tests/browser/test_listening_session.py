@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.support import login
+from tests.browser.test_demo_tour import keep_screenshot
 from tests.browser.test_student_test_page import Server, student_connected, wait_until
 from tests.listening_support import listening_paper
 
@@ -20,6 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
 WAIT_MS = 15000
 PARTS = (25.0, 25.0, 25.0, 25.0)
 LATE = timedelta(seconds=30)  # 30 s in: part 2, 5 s into it
+VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def classroom(transactional_db, make_user):
     klass = class_create(name="Beacon 31", created_by=teacher)
     for someone in (amira, ben):
         class_enrol(school_class=klass, student=someone)
-    paper = listening_paper(teacher, part_seconds=PARTS, minutes=10)
+    paper = listening_paper(teacher, part_seconds=PARTS, minutes=40)  # no timer warning in the picture
     session = session_create(school_class=klass, test=paper, title="Listening mock", scheduled_at=timezone.now(),
                              created_by=teacher)  # fmt: skip
     return {"teacher": teacher, "amira": amira, "ben": ben, "session": session}
@@ -92,12 +94,12 @@ def move_start_back(session, by: timedelta):
         Attempt.objects.filter(pk=attempt.pk).update(started_at=attempt.started_at - by, ends_at=attempt.ends_at - by)
 
 
-def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_servers, classroom):
+def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_servers, classroom, tmp_path):
     server = Server(daphne_servers("web-1"), classroom["teacher"])
     session = classroom["session"]
     server.open_room(session)
     errors = []
-    amira = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    amira = browser.new_context(viewport=VIEWPORT).new_page()
     amira.on("pageerror", lambda error: errors.append(error))
     login(amira, server.url, "amira")
     amira.goto(f"{server.url}/sessions/{session.pk}/test/")
@@ -114,7 +116,7 @@ def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_server
     # 30 s later (the start moved back): Ben joins late and hears part 2, 5 s in.
     move_start_back(session, LATE)
     # His browser plays nothing without a gesture, as browsers do by default: the page asks for one.
-    ben_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    ben_context = browser.new_context(viewport=VIEWPORT)
     ben_context.add_init_script(REFUSE_AUTOPLAY)
     ben = ben_context.new_page()
     ben.on("pageerror", lambda error: errors.append(error))
@@ -127,6 +129,8 @@ def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_server
     assert audio_state(ben)["paused"]
     assert_live_position(ben, session, part=1)  # it clicks "Start listening": he joins at the live position
     expect(ben.get_by_role("button", name="Start listening")).to_be_hidden()
+    ben.locator(".part:not([hidden]) input[type='text']").first.fill("station")
+    keep_screenshot(ben, "student-listening", tmp_path, VIEWPORT)
 
     # Amira reloads (a reconnect): she too is at the live position, part 2.
     amira.reload()
@@ -138,7 +142,7 @@ def test_late_joiner_and_reconnect_hear_the_live_position(browser, daphne_server
     assert_live_position(amira, session, part=1)
 
     # The teacher's monitor says the same part.
-    teacher = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    teacher = browser.new_context(viewport=VIEWPORT).new_page()
     login(teacher, server.url, "tess", "/teacher/")
     teacher.goto(f"{server.url}/teacher/sessions/{session.pk}/live/")
     expect(teacher.locator("#listening-part")).to_have_text("Part 2 of 4 playing", timeout=WAIT_MS)
