@@ -256,6 +256,7 @@ def daphne_servers(transactional_db, tmp_path, settings):
         "DATABASE_URL": tests_database_url(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the files this test stores, the server serves
     }
 
     def start(name="web-1", daphne_args=(), **extra_env):

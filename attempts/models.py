@@ -160,6 +160,13 @@ class Attempt(models.Model):
     def is_open(self) -> bool:
         return self.status == AttemptStatus.IN_PROGRESS
 
+    def audio_started_at(self, now=None):
+        """Where a Listening paper's audio timeline starts for this attempt: its session's (moved by the session's
+        pauses), or, on a practice, the attempt's own start."""
+        if self.session_id is not None:
+            return self.session.audio_started_at(now)
+        return self.started_at
+
     def can_transition_to(self, status: str) -> bool:
         return status in TRANSITIONS[self.status]
 

@@ -60,7 +60,20 @@ def page_config(*, occasion, user, passages, attempt) -> dict:
         "attempt_api": "/api/v1/attempts/",
         "my_sessions_url": reverse("student-sessions"),
         "paper_loaded": bool(passages),
-        "passages": [{"id": p["id"], "index": p["index"], "title": p["title"], "text": p["text"]} for p in passages],
+        "module": attempt.test.module if attempt else occasion.test.module,
+        # A Listening paper's timeline (static/student/listening.js): the live position is now − audio_started_at.
+        "audio_started_at": iso(attempt.audio_started_at()) if attempt and attempt.test.is_listening else None,
+        "passages": [
+            {
+                "id": p["id"],
+                "index": p["index"],
+                "title": p["title"],
+                "text": p["text"],
+                "audio": p["audio"],
+                "audio_seconds": p["audio_seconds"],
+            }
+            for p in passages
+        ],  # fmt: skip
         "questions": [
             {
                 "id": q["id"],

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from attempts.models import Attempt, AttemptStatus, Practice
 from attempts.services import attempts_close
+from exams.audio import time_limit_problem
 from ielts_site.clock import grace_period, now, paper_duration
 from ielts_site.errors import Conflict, InvalidInput, NotFound
 from realtime.events import resync_attempt_on_commit
@@ -32,6 +33,9 @@ def practice_publish(
             f"time_limit_minutes must be from 1 to {MAX_PRACTICE_MINUTES}.", code="out_of_range",
             field="time_limit_minutes",
         )  # fmt: skip
+    problem = test.is_listening and time_limit_problem(minutes, test.audio_seconds_total())
+    if problem:
+        raise InvalidInput(problem, field="time_limit_minutes")
     return Practice.objects.create(
         school_class=school_class, test=test, opens_at=opens_at, closes_at=closes_at, time_limit_minutes=minutes,
         show_answers_after_submit=show_answers_after_submit, created_by=by,

@@ -15,11 +15,13 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from exams.forms import PaperFileForm
+from exams.forms import PaperFileForm, PassageForm
 from exams.models import Passage, Question, Test
 from exams.paper_file import PaperFileRefused, paper_import
+from exams.presentation import passage_audio_url
 from exams.selectors import (
     paper_in_use,
     paper_is_owned_by,
@@ -27,7 +29,7 @@ from exams.selectors import (
     passages_owned_by,
     questions_owned_by,
 )
-from exams.services import EditableVersion, test_delete, version_for_edit
+from exams.services import EditableVersion, passage_set_audio, test_delete, version_for_edit
 from exams.validation import numbering_problem
 
 
@@ -298,10 +300,27 @@ class PassageAdmin(OwnedPaperRowAdmin):
     list_filter = (("test", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("title", "text", "test__title")
     list_select_related = ("test",)
-    fields = ("test", "order", "title", "text")
+    form = PassageForm
+    fields = ("test", "order", "title", "text", "recording", "current_recording", "audio_seconds")
+    readonly_fields = ("current_recording", "audio_seconds")
 
     def get_queryset(self, request):
         return passages_owned_by(request.user).filter(test__is_latest=True).prefetch_related("questions")
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            upload = form.cleaned_data.get("recording")
+            if upload:  # the form checked it; the service stores it (in the version the row was saved to)
+                passage_set_audio(
+                    test=obj.test, passage_id=obj.pk, file=upload, content_type=form.recording_type,
+                    filename=upload.name, by=request.user,
+                )  # fmt: skip
+
+    @admin.display(description="current recording")
+    def current_recording(self, passage):
+        url = passage_audio_url(passage) if passage.pk else None
+        return format_html('<a href="{}">{}</a>', url, passage.audio.name) if url else "—"
 
     def _moved(self, edit, passage):
         passage.pk = edit.passage_id(passage.pk) if passage.pk else None

@@ -94,6 +94,17 @@ class Test(models.Model):
         """The paper's public id, the same for all its versions (the API's `test_id`)."""
         return self.original_id or self.pk
 
+    @property
+    def is_listening(self) -> bool:
+        return self.module == Module.LISTENING
+
+    def audio_seconds_total(self, passage_orders=None) -> float:
+        """How long the recordings of the passages of `passage_orders` (all when empty) last, one after the other."""
+        passages = self.passages.all()
+        if passage_orders:
+            passages = passages.filter(order__in=passage_orders)
+        return sum(seconds or 0.0 for seconds in passages.values_list("audio_seconds", flat=True))
+
     def clean(self):
         super().clean()
         try:
@@ -108,6 +119,10 @@ class Passage(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
+    # A Listening part's recording, in the default storage (only its name is in the database); a new version of the
+    # paper shares the file with the version it copies. Its length is read from the file at upload (exams.audio).
+    audio = models.FileField(upload_to="listening/", blank=True, max_length=300)
+    audio_seconds = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["test", "order", "id"]
@@ -115,6 +130,10 @@ class Passage(models.Model):
 
     def __str__(self):
         return self.title or f"Passage {self.order + 1}"
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio)
 
 
 class Question(models.Model):

@@ -5,10 +5,12 @@ The student serializer and the test page both read the fields from here."""
 import re
 from itertools import groupby
 
-from exams.choices import QuestionType
+from django.urls import reverse
+
+from exams.choices import Module, QuestionType
 
 STUDENT_QUESTION_FIELDS = ("id", "number", "type", "prompt", "options", "word_limit")
-STUDENT_PASSAGE_FIELDS = ("id", "order", "title", "text")
+STUDENT_PASSAGE_FIELDS = ("id", "order", "title", "text", "audio", "audio_seconds")
 
 # The fixed choices of the judgement questions, in the order the real test shows them.
 FIXED_CHOICES = {
@@ -98,6 +100,22 @@ def block_key(question: dict):
     return (question["type"],)
 
 
+def passage_audio_url(passage) -> str | None:
+    """Where a part's recording is served (to those who may hear it: sessions_app.file_views), or None before it is
+    uploaded. `passage` is a Passage or a dict of its `id` and `audio` (the stored name)."""
+    if isinstance(passage, dict):
+        passage_id, name = passage["id"], passage["audio"]
+    else:
+        passage_id, name = passage.pk, passage.audio.name
+    return reverse("passage-audio", args=[passage_id]) if name else None
+
+
+def student_passage(passage: dict, module: str) -> dict:
+    """A passage's fields as a student reads them: a Listening part's text is its transcript, never shown."""
+    return {**passage, "audio": passage_audio_url(passage),
+            "text": None if module == Module.LISTENING else passage["text"]}  # fmt: skip
+
+
 def student_paper(test, passage_orders=None) -> list[dict]:
     """The paper's passages in order (those of `passage_orders` only, when given), each with its questions grouped
     into blocks of one type ("Questions 1–3")."""
@@ -105,7 +123,7 @@ def student_paper(test, passage_orders=None) -> list[dict]:
     if passage_orders:
         passages = passages.filter(order__in=passage_orders)
     return paper_view(
-        list(passages.values(*STUDENT_PASSAGE_FIELDS)),
+        [student_passage(p, test.module) for p in passages.values(*STUDENT_PASSAGE_FIELDS)],
         list(test.questions.order_by("number").values(*STUDENT_QUESTION_FIELDS, "passage_id")),
     )
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
-from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS
+from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS, passage_audio_url, student_passage
 from exams.validation import (
     evidence_problem,
     validate_answers,
@@ -67,17 +67,45 @@ class QuestionSerializer(StudentQuestionSerializer):
         read_only_fields = fields
 
 
-class StudentPassageSerializer(serializers.ModelSerializer):
-    questions = StudentQuestionSerializer(many=True, read_only=True)
+class StaffPassageFields(serializers.ModelSerializer):
+    """A passage as staff read it: a Listening part's `audio` is where its recording is served (null until
+    uploaded) and its `text` the transcript."""
+
+    audio = serializers.SerializerMethodField()
+    audio_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Passage
+        fields = list(STUDENT_PASSAGE_FIELDS)
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_audio(self, passage) -> str | None:
+        return passage_audio_url(passage)
+
+
+class StudentPassageSerializer(StaffPassageFields):
+    """A student's view of a passage: a Listening part's transcript is not theirs (`text` null)."""
+
+    questions = StudentQuestionSerializer(many=True, read_only=True)
+    text = serializers.SerializerMethodField()
+
+    class Meta(StaffPassageFields.Meta):
         fields = [*STUDENT_PASSAGE_FIELDS, "questions"]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_text(self, passage) -> str | None:
+        module = self.context.get("module") or passage.test.module
+        return student_passage({"id": passage.pk, "audio": passage.audio.name, "text": passage.text}, module)["text"]
 
-class PassageSerializer(StudentPassageSerializer):
+
+class PassageSerializer(StaffPassageFields):
     questions = QuestionSerializer(many=True, read_only=True)
+
+    class Meta(StaffPassageFields.Meta):
+        fields = [*STUDENT_PASSAGE_FIELDS, "questions"]
+        read_only_fields = fields
 
 
 class StudentTestSerializer(serializers.ModelSerializer):
@@ -100,7 +128,8 @@ class StudentTestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StudentPassageSerializer(many=True))
     def get_passages(self, test) -> list:
-        return self.passage_serializer(self._passages(test), many=True).data
+        context = {**self.context, "module": test.module}
+        return self.passage_serializer(self._passages(test), many=True, context=context).data
 
     def get_question_count(self, test) -> int:
         return sum(len(passage.questions.all()) for passage in self._passages(test))

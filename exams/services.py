@@ -3,10 +3,14 @@ part; a version that a started session uses is never changed (an edit makes the 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.utils.text import slugify
 
+from exams.audio import AUDIO_TYPES, UnreadableAudio, audio_length_seconds, time_limit_problem
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
 from exams.selectors import paper_in_use, paper_is_owned_by
 from exams.validation import (
@@ -17,7 +21,7 @@ from exams.validation import (
     validate_finite_json,
     validate_options,
 )
-from ielts_site.errors import Conflict, Forbidden, InvalidInput
+from ielts_site.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 def _check(check, value, *, label: str) -> None:
@@ -147,14 +151,61 @@ def test_edit(
     _validate_paper(module=module, time_limit_minutes=time_limit_minutes, passages=passages)
     _validate_band_table(band_table)
     target = version_for_edit(test).test
+    recordings = {p.order: (p.audio.name, p.audio_seconds) for p in target.passages.all() if p.audio}
+    if module == Module.LISTENING:
+        kept = sum(seconds or 0.0 for order, (_, seconds) in recordings.items() if order < len(passages))
+        _require_time_for_audio(time_limit_minutes, kept, field="time_limit_minutes")
     target.questions.all().delete()
     target.passages.all().delete()
     _write_content(target, passages)
+    for order, (name, seconds) in recordings.items():  # a part keeps its recording through an edit of its text
+        target.passages.filter(order=order).update(audio=name, audio_seconds=seconds)
     target.title, target.module, target.time_limit_minutes, target.band_table = (
         title, module, time_limit_minutes, band_table
     )  # fmt: skip
     target.save()
     return target
+
+
+def _require_time_for_audio(time_limit_minutes: int, audio_seconds: float, *, field: str) -> None:
+    problem = time_limit_problem(int(time_limit_minutes), audio_seconds)
+    if problem:
+        raise InvalidInput(problem, field=field)
+
+
+@transaction.atomic
+def passage_set_audio(*, test: Test, passage_id: int, file, content_type: str, filename: str = "", by=None) -> Test:
+    """Give a part of a Listening paper its recording (`file`, a readable file of `content_type`), its length read
+    from it. Refused, changing nothing, when it is not readable audio of that type or the paper's time limit would
+    not cover the audio plus the review time. Returns the version written (a new one when a started session uses
+    the latest)."""
+    _require_owner(test, by)
+    latest = Test.objects.of_paper(test.paper_id).get(is_latest=True)
+    passage = latest.passages.filter(pk=passage_id).first()
+    if passage is None:
+        raise NotFound("Passage not found.")
+    if not latest.is_listening:
+        raise InvalidInput("Only a Listening paper's parts have audio.", field="audio")
+    try:
+        seconds = audio_length_seconds(file, content_type)
+    except UnreadableAudio as exc:
+        raise InvalidInput(f"Not readable audio: {exc}", field="audio") from exc
+    others = latest.audio_seconds_total() - (passage.audio_seconds or 0.0)
+    _require_time_for_audio(latest.time_limit_minutes, others + seconds, field="audio")
+    edit = version_for_edit(latest)
+    target = Passage.objects.get(pk=edit.passage_id(passage.pk))
+    _, extension = AUDIO_TYPES[content_type]
+    stem = Path(filename).stem if filename else ""
+    name = f"{slugify(stem) or f'part-{target.order + 1}'}{extension}"
+    replaced = target.audio.name
+    target.audio.save(name, File(file), save=False)  # a fresh name: an earlier version keeps its own file
+    target.audio_seconds = seconds
+    target.save(update_fields=["audio", "audio_seconds"])
+    edit.test.save(update_fields=["updated_at"])
+    if replaced and not Passage.objects.filter(audio=replaced).exists():  # no version shares it any more
+        storage = target.audio.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    return edit.test
 
 
 @dataclass
@@ -190,8 +241,9 @@ def version_for_edit(test: Test) -> EditableVersion:
     edit = EditableVersion(copy)
     for passage in latest.passages.order_by("order"):
         edit.passage_ids[passage.pk] = Passage.objects.create(
-            test=copy, order=passage.order, title=passage.title, text=passage.text
-        ).pk
+            test=copy, order=passage.order, title=passage.title, text=passage.text,
+            audio=passage.audio.name, audio_seconds=passage.audio_seconds,  # the file is shared, not copied
+        ).pk  # fmt: skip
     for question in latest.questions.order_by("number"):
         edit.question_ids[question.pk] = Question.objects.create(
             test=copy, passage_id=edit.passage_ids[question.passage_id], number=question.number, type=question.type,

@@ -3,16 +3,19 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import IsPlatformAdmin, IsStaffMember
 from accounts.serializers import MAX_ID
 from attempts.selectors import practice_attempt_open_to_student
+from exams.audio import AUDIO_MAX_BYTES, AUDIO_TYPES
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
-from exams.services import test_create, test_delete, test_set_band_table
+from exams.services import passage_set_audio, test_create, test_delete, test_set_band_table
 from ielts_site.errors import InvalidInput, NotFound
+from ielts_site.uploads import read_file_body
 from sessions_app.selectors import session_open_to_student
 
 
@@ -104,6 +107,30 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = TestPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         test = test_set_band_table(test=test, band_table=data.validated_data["band_table"], by=request.user)
+        return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
+
+    @extend_schema(
+        operation_id="tests_passage_audio_upload",
+        description="Staff who may edit the paper: a Listening part's recording, sent as the body (Content-Type "
+        "audio/mpeg, audio/ogg or audio/wav, at most 100 MiB; an optional Content-Disposition file name). Its length "
+        "is read from the file; the paper's time limit must cover all its audio plus 2 minutes (400 `errors.audio`). "
+        "415 for another type, 413 when too large, 400 when not readable audio of its type; a refused upload changes "
+        "nothing. When a started session uses the latest version, the upload makes a new one.",
+        request={content_type: {"type": "string", "format": "binary"} for content_type in AUDIO_TYPES},
+        parameters=[OpenApiParameter("passage_id", int, OpenApiParameter.PATH)],
+        responses={200: TestSerializer},
+    )
+    @action(detail=True, methods=["put"], url_path=r"passages/(?P<passage_id>[^/.]+)/audio")
+    def passage_audio(self, request, pk=None, passage_id=None):
+        test = self._staff_version()
+        if not str(passage_id).isdigit() or int(passage_id) > MAX_ID:
+            raise NotFound("Passage not found.")
+        body = read_file_body(request, types=AUDIO_TYPES, limit=AUDIO_MAX_BYTES)
+        with body.file:
+            test = passage_set_audio(
+                test=test, passage_id=int(passage_id), file=body.file, content_type=body.content_type,
+                filename=body.filename, by=request.user,
+            )  # fmt: skip
         return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
 
     @extend_schema(description="Admins: delete the paper and all its versions; 409 while any session uses it.")

@@ -12,7 +12,7 @@ from accounts.views import TokenLogoutView, TokenObtainView, TokenRefreshRoleVie
 from attempts.views import AttemptViewSet, PracticeViewSet
 from classes.views import ClassViewSet
 from exams.views import TestViewSet
-from sessions_app.views import SessionViewSet
+from sessions_app.views import PassageAudioFileView, QuestionImageFileView, SessionViewSet
 
 router = DefaultRouter(use_regex_path=True)
 router.trailing_slash = "/?"  # DRF 3.15+ takes only a boolean in __init__; the attribute still goes in the regex
@@ -45,6 +45,10 @@ urlpatterns = [
         r"^docs/?$",
         csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="swagger-ui",
+    ),
+    re_path(r"^files/passages/(?P<passage_id>[^/]+)/audio/?$", PassageAudioFileView.as_view(), name="passage-audio"),
+    re_path(
+        r"^files/questions/(?P<question_id>[^/]+)/image/?$", QuestionImageFileView.as_view(), name="question-image"
     ),
     re_path(r"^", include(router.urls)),
     re_path(r"^.*$", api_not_found, name="api-not-found"),

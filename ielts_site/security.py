@@ -2,14 +2,19 @@
 listed networks, the body size limit and the Permissions-Policy header."""
 
 import ipaddress
+import re
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import JsonResponse
 
-# File uploads (multipart) are checked by their own views; this only stops a body larger than the largest of them.
+# File uploads (multipart, or a file sent whole as the body of its own route) are checked by their own views; this
+# only stops a body larger than the largest of them.
 MULTIPART_MAX_BYTES = 101 * 1024 * 1024
+# The routes whose body is one file (PUT with the file's own Content-Type): a Listening part's audio, a Writing
+# task's image.
+FILE_BODY_ROUTES = re.compile(r"^/api/v1/tests/\d+/(passages/\d+/audio|questions/\d+/image)/?$")
 
 
 @lru_cache(maxsize=8)
@@ -85,7 +90,8 @@ class RequestBodyLimitMiddleware:
                 {"code": "parse_error", "detail": "The Content-Length header is not valid."}, status=400
             )
         multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
-        limit = MULTIPART_MAX_BYTES if multipart else settings.REQUEST_BODY_MAX_BYTES
+        file_body = multipart or bool(FILE_BODY_ROUTES.match(request.path))
+        limit = MULTIPART_MAX_BYTES if file_body else settings.REQUEST_BODY_MAX_BYTES
         if size > limit:
             return too_large_response(limit)
         return self.get_response(request)

@@ -193,6 +193,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files (a Listening part's audio, a Writing task's image): stored through Django's storage API, local files
+# under MEDIA_ROOT by default; another backend goes in STORAGES["default"]. Never served from MEDIA_ROOT directly:
+# only through the API's protected file routes (sessions_app/file_views.py).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

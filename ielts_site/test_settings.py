@@ -2,10 +2,15 @@
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from ielts_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Uploads of the suite (and of the daphne servers it starts) go to a scratch folder, never the repository's media/.
+# A daphne server that a test starts is told the test's folder (DJANGO_MEDIA_ROOT, conftest.daphne_servers).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or Path(tempfile.gettempdir()) / f"ielts-media-{os.getpid()}")
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "1000/min"}}  # noqa: F405
 
 # Under pytest-xdist each worker has its own test database; its Redis channels and cache keys are its own too (two

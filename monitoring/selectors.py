@@ -4,6 +4,8 @@ session's results, a paper's outline for the live monitor and what an attempt's 
 Plain data or QuerySets; the views only arrange them for their templates.
 """
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils.dateparse import parse_datetime
 
@@ -396,4 +398,17 @@ def attempt_timeline(attempt: Attempt) -> dict:
         ),
         "answer_rows": answer_rows,
         "violations": list(attempt.violations.order_by("timestamp", "id")),
+    }
+
+
+def listening_timeline(session) -> dict | None:
+    """A Listening session's recording for the monitor's "Part 2 of 4 playing" (static/teacher/listening-part.js):
+    when the first part started, moved by the pauses that have ended (the page adds each resume's), and the parts'
+    lengths."""
+    if not session.test.is_listening:
+        return None
+    started = session.started_at + timedelta(seconds=session.paused_seconds) if session.started_at else None
+    return {
+        "audioStartedAt": iso(started),
+        "partSeconds": [seconds or 0 for seconds in session.paper_passages().values_list("audio_seconds", flat=True)],
     }

@@ -208,8 +208,10 @@ def state_sync_messages(attempt_ids) -> dict[int, dict]:
     """`state_sync_response` of each attempt: its session's status (a practice attempt's own), the attempt's own
     clock (frozen while the session is paused), and the whole attempt as its student sees it."""
     bodies = attempt_bodies(attempt_ids)
-    sessions = Session.objects.in_bulk({body["session_id"] for body in bodies.values()} - {None})
-    practices = Practice.objects.in_bulk({body["practice_id"] for body in bodies.values()} - {None})
+    sessions = Session.objects.select_related("test").in_bulk({body["session_id"] for body in bodies.values()} - {None})
+    practices = Practice.objects.select_related("test").in_bulk(
+        {body["practice_id"] for body in bodies.values()} - {None}
+    )
     moment = now()
     messages = {}
     for attempt_id, body in bodies.items():
@@ -223,6 +225,10 @@ def state_sync_messages(attempt_ids) -> dict[int, dict]:
             remaining = remaining_seconds(ends_at, session=occasion, now=moment)
         if body["status"] != AttemptStatus.IN_PROGRESS and remaining is not None:
             remaining = 0.0
+        listening = {}
+        if occasion.test.is_listening:  # the recording's live position is server_now − audio_started_at
+            started = occasion.audio_started_at(moment) if body["session_id"] else parse_datetime(body["started_at"])
+            listening["audio_started_at"] = iso(started)
         messages[attempt_id] = server_message(
             "state_sync_response",
             body["session_id"],
@@ -231,5 +237,6 @@ def state_sync_messages(attempt_ids) -> dict[int, dict]:
             server_now=iso(moment),
             remaining_seconds=round(remaining, 3) if remaining is not None else None,
             attempt=as_student_sees(body, occasion),
+            **listening,
         )
     return messages

@@ -1,5 +1,6 @@
 """Class-test sessions: their life cycle, participants, and who is connected right now."""
 
+from datetime import timedelta
 from enum import nonmember
 
 from django.conf import settings
@@ -60,6 +61,9 @@ class Session(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
+    # The time spent paused by the pauses that have ended (the one going on counts from `paused_at`): what moves a
+    # Listening paper's audio timeline later.
+    paused_seconds = models.FloatField(default=0.0, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     # The session's own shape: the paper's passages it covers (their `order`s, which stay the same from one version
     # of the paper to the next; empty: all) and its length (empty: the paper's).
@@ -118,6 +122,20 @@ class Session(models.Model):
     @property
     def duration_minutes(self) -> int:
         return self.time_limit_minutes or self.test.time_limit_minutes
+
+    def time_paused(self, now=None) -> timedelta:
+        """How long the session has spent paused so far, the pause going on included."""
+        paused = timedelta(seconds=self.paused_seconds)
+        if self.is_paused and self.paused_at is not None:
+            paused += (now or timezone.now()) - self.paused_at
+        return paused
+
+    def audio_started_at(self, now=None):
+        """Where a Listening paper's audio timeline starts: the first part at `started_at`, moved later by the time
+        spent paused, so that the live position is always now − audio_started_at (it stands still while paused)."""
+        if self.started_at is None:
+            return None
+        return self.started_at + self.time_paused(now)
 
     def paper_passages(self):
         """The passages of the session's version of the paper that the session covers, in the paper's order."""

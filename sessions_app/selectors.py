@@ -197,3 +197,28 @@ def session_messages_for(session: Session, user):
     if session_is_teacher(session, user):
         return messages
     return messages.filter(Q(student__isnull=True) | Q(student=user))
+
+
+class FileAccess:
+    """Whether a user may fetch a paper's file (a Listening part's audio, a Writing task's image) now."""
+
+    ALLOWED = "allowed"
+    PAUSED = "paused"  # a participant, while their session is paused: the recording waits for the resume
+    DENIED = "denied"
+
+
+def paper_file_access(user, *, test_id: int) -> str:
+    """Staff always; a student while a session on that version of the paper in which they have an attempt (a
+    participant taking it) is in progress, or while their practice attempt on it is open."""
+    if user.is_staff_member:
+        return FileAccess.ALLOWED
+    participations = Attempt.objects.filter(student=user, session__isnull=False, session__test_id=test_id)
+    if participations.filter(session__status=SessionStatus.IN_PROGRESS).exists():
+        return FileAccess.ALLOWED
+    if Attempt.objects.filter(
+        student=user, practice__isnull=False, test_id=test_id, status=AttemptStatus.IN_PROGRESS
+    ).exists():
+        return FileAccess.ALLOWED
+    if participations.filter(session__status=SessionStatus.PAUSED).exists():
+        return FileAccess.PAUSED
+    return FileAccess.DENIED

@@ -1,21 +1,31 @@
 """REST face of sessions: create, read, edit while scheduled, one action per transition, statistics."""
 
 from django.db.models import Count, Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffMember, IsStudent
 from accounts.serializers import MAX_ID
 from attempts.models import Attempt
-from exams.models import Passage
+from exams.models import Passage, Question
+from ielts_site.errors import Forbidden, NotFound
+from ielts_site.files import stored_file_response
 from sessions_app import services
 from sessions_app.analysis import session_analysis
 from sessions_app.models import Participant, Session, SessionStatus
 from sessions_app.permissions import IsAdminForObject, IsSessionTeacher
-from sessions_app.selectors import session_messages_for, session_stats, sessions_visible_to
+from sessions_app.selectors import (
+    FileAccess,
+    paper_file_access,
+    session_messages_for,
+    session_stats,
+    sessions_visible_to,
+)
 from sessions_app.serializers import (
     ExtraTimeInputSerializer,
     MessageInputSerializer,
@@ -229,3 +239,59 @@ class SessionViewSet(
         """Item analysis over the attempts so far (in progress or submitted): per question, per question type and
         per student, and the band distribution; the session's teachers and admins only."""
         return Response(SessionAnalysisSerializer(session_analysis(self.get_object())).data)
+
+
+# ---------------------------------------------------------------- a paper's files, to those who may have them now
+
+
+def _stored_file(request, field_file, *, test_id: int):
+    """The file to someone who may have it now (sessions_app.selectors.paper_file_access), with range requests."""
+    access = paper_file_access(request.user, test_id=test_id)
+    if access == FileAccess.PAUSED:
+        raise Forbidden("The session is paused: the recording goes on when it resumes.", code="session_paused")
+    if access != FileAccess.ALLOWED or not field_file:
+        raise NotFound("File not found.")
+    return stored_file_response(request, field_file)
+
+
+def _object_id(value) -> int:
+    if not str(value).isdigit() or int(value) > MAX_ID:
+        raise NotFound("File not found.")
+    return int(value)
+
+
+FILE_DESCRIPTION = (
+    "Staff always; a participant while their session on the paper is IN_PROGRESS (403 while it is paused), a student "
+    "while their practice attempt on it is IN_PROGRESS; 404 otherwise. `Range: bytes=a-b` → 206 with Content-Range."
+)
+
+
+class PassageAudioFileView(APIView):
+    """A Listening part's recording."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["files"], description=FILE_DESCRIPTION, responses={(200, "audio/*"): OpenApiTypes.BINARY,
+                   (206, "audio/*"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("passage_id", int, OpenApiParameter.PATH)])  # fmt: skip
+    def get(self, request, passage_id):
+        passage = Passage.objects.filter(pk=_object_id(passage_id)).first()
+        if passage is None:
+            raise NotFound("File not found.")
+        return _stored_file(request, passage.audio, test_id=passage.test_id)
+
+
+class QuestionImageFileView(APIView):
+    """A Writing task's picture (the `image` field of a question, where the paper has one)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["files"], description=FILE_DESCRIPTION, responses={(200, "image/*"): OpenApiTypes.BINARY,
+                   (206, "image/*"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("question_id", int, OpenApiParameter.PATH)])  # fmt: skip
+    def get(self, request, question_id):
+        question = Question.objects.filter(pk=_object_id(question_id)).first()
+        image = getattr(question, "image", None)
+        if question is None or image is None:
+            raise NotFound("File not found.")
+        return _stored_file(request, image, test_id=question.test_id)

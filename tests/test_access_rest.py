@@ -15,8 +15,9 @@ from accounts.serializers import RoleRefreshToken
 from attempts.models import Answer, Attempt
 from conftest import paper_data
 from sessions_app.models import Session
+from tests.listening_support import listening_paper
 from tests.reliability.figures import tally
-from tests.test_api_permissions import ROWS, build_world
+from tests.test_api_permissions import ROWS, RawBody, build_world
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
 
@@ -46,10 +47,12 @@ def add_twin_class(world, make_user, connect_student):
     session_start(session=session)
     attempt = session.attempts.get()
     attempt_record_violation(attempt=attempt)
+    listening = listening_paper(other_teacher, part_seconds=(1.0,))
     return {"class": klass.pk, "session": session.pk, "test": paper.pk, "student": twin.pk, "newcomer": twin.pk,
             "attempt": attempt.pk, "question": paper.questions.get(number=1).pk,
             "violation": attempt.violations.get().pk,
-            "practice": practice_publish(school_class=klass, test=paper, by=other_teacher).pk}  # fmt: skip
+            "practice": practice_publish(school_class=klass, test=paper, by=other_teacher).pk,
+            "listening": listening.pk, "part": listening.passages.get().pk}  # fmt: skip
 
 
 def _call(user, method, url, data):
@@ -57,11 +60,14 @@ def _call(user, method, url, data):
     client = api(user)
     if data is None:
         return getattr(client, method)(url)
+    if isinstance(data, RawBody):  # a file sent as the body
+        return client.generic(method.upper(), url, data.content, content_type=data.content_type)
     return client.generic(method.upper(), url, json.dumps(data), content_type="application/json")
 
 
-# Rows where a teacher may use another teacher's object: the test bank is shared by all teachers.
-SHARED_WITH_TEACHERS = {"test-detail", "test-detail-running"}
+# Rows where a teacher may use another teacher's object: the test bank is shared by all teachers (a Listening
+# part's recording with it).
+SHARED_WITH_TEACHERS = {"test-detail", "test-detail-running", "passage-audio-file"}
 
 
 @pytest.mark.parametrize("row", [pytest.param(row, id=row[0]) for row in ROWS if "{" in row[3]])
@@ -178,8 +184,11 @@ def test_forged_tokens_are_refused_on_every_route(make_user, connect_student):
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
             data = body(world)
             url = API + path.format(**world.ids)
-            response = getattr(client, method)(url, data, format="json") if data is not None else getattr(
-                client, method)(url)  # fmt: skip
+            if isinstance(data, RawBody):
+                response = getattr(client, method)(url, data.content, content_type=data.content_type)
+            else:
+                response = getattr(client, method)(url, data, format="json") if data is not None else getattr(
+                    client, method)(url)  # fmt: skip
             tried += 1
             if response.status_code != 401:
                 failures.append((label, method, url, response.status_code))

@@ -157,3 +157,25 @@ def test_a_practice_gives_no_key_before_the_hand_in_and_none_after_without_the_t
     assert_no_key(client.post(f"{API}/attempts/{attempt.pk}/submit"), "POST submit")
     assert_no_key(client.get(f"{API}/attempts/{attempt.pk}"), "GET attempt submitted")
     assert client.get(f"{API}/tests/{paper.pk}").status_code == 404  # handed in: the paper is closed again
+
+
+def test_a_listening_transcript_never_reaches_a_student(make_user, connect_student, teacher, client):
+    """A Listening part's text is its transcript: staff read it; the student's view of the paper and their test page
+    (its config included) carry `text: null`, and the transcript nowhere."""
+    student = make_user("STUDENT", username="listener")
+    paper = secret_paper(teacher)
+    transcript = paper.passages.get().text
+    klass = class_create(name="Beacon", created_by=teacher)
+    class_enrol(school_class=klass, student=student)
+    session = session_create(school_class=klass, test=paper, title="Mock", scheduled_at=timezone.now(),
+                             created_by=teacher)  # fmt: skip
+    session_open_waiting_room(session=session)
+    connect_student(session, student)
+    session_start(session=session)
+    view = api(student).get(f"{API}/tests/{paper.pk}")
+    assert view.status_code == 200 and view.json()["passages"][0]["text"] is None
+    assert transcript not in view.content.decode()
+    client.force_login(student)
+    page = client.get(f"/sessions/{session.pk}/test/").content.decode()
+    assert 'data-listening-part="0"' in page and transcript not in page
+    assert transcript in api(teacher).get(f"{API}/tests/{paper.pk}").content.decode()

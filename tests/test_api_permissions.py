@@ -18,6 +18,7 @@ from sessions_app.services import (
     session_pause,
     session_start,
 )
+from tests.listening_support import listening_paper, wav_bytes
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
 
@@ -56,6 +57,14 @@ def build_world(state: str, make_user, connect_student) -> World:
         attempt_record_violation(attempt=attempt)
     violation = attempt.violations.get() if attempt else None
     practice = practice_publish(school_class=klass, test=paper, by=teacher)
+    listening = listening_paper(teacher, part_seconds=(2.0,))
+    if state == "running":  # the student takes a Listening session too: its audio is theirs while it runs
+        heard = session_create(
+            school_class=klass, test=listening, title="Listening", scheduled_at=timezone.now(), created_by=teacher
+        )
+        session_open_waiting_room(session=heard)
+        connect_student(heard, student)
+        session_start(session=heard)
     if state == "paused":
         session_pause(session=session)
     if state == "submitted":
@@ -66,7 +75,7 @@ def build_world(state: str, make_user, connect_student) -> World:
         ids={"class": klass.pk, "session": session.pk, "test": paper.pk, "student": student.pk,
              "newcomer": newcomer.pk, "attempt": attempt.pk if attempt else 0,
              "question": paper.questions.get(number=1).pk, "violation": violation.pk if violation else 0,
-             "practice": practice.pk},
+             "practice": practice.pk, "listening": listening.pk, "part": listening.passages.get().pk},
     )  # fmt: skip
     return world
 
@@ -81,6 +90,18 @@ def _session_body(w):
 
 def _none(w):
     return None
+
+
+@dataclass
+class RawBody:
+    """A body sent as it is, with its own Content-Type (a file upload)."""
+
+    content: bytes
+    content_type: str
+
+
+def _audio(w):
+    return RawBody(wav_bytes(1.0), "audio/wav")
 
 
 # (name, state, method, path, body, expected for ACTORS in order)
@@ -151,6 +172,13 @@ ROWS = [
     ("practice-start", "scheduled", "post", "/practice/{practice}/attempts", _none, (401, 201, 404, 403, 403, 403)),
     ("practice-results", "scheduled", "get", "/practice/{practice}/results", _none, (401, 403, 403, 200, 404, 200)),
     ("analysis", "running", "get", "/sessions/{session}/analysis", _none, (401, 403, 404, 200, 404, 200)),
+    # A Listening part's recording: uploaded by the paper's author or an admin; heard by the participants of a
+    # session running on it (the student here) and by staff; other students do not know it exists.
+    ("passage-audio-upload", "scheduled", "put", "/tests/{listening}/passages/{part}/audio", _audio,
+     (401, 403, 403, 200, 403, 200)),
+    ("passage-audio-file", "running", "get", "/files/passages/{part}/audio", _none, (401, 200, 404, 200, 200, 200)),
+    ("question-image-file", "running", "get", "/files/questions/{question}/image", _none,
+     (401, 404, 404, 404, 404, 404)),
 ]  # fmt: skip
 
 CASES = [
@@ -166,11 +194,11 @@ def test_permission_matrix(row, actor, expected, make_user, connect_student):
     world = build_world(state, make_user, connect_student)
     url = API + path.format(**world.ids)
     data = body(world)
-    response = (
-        getattr(api(world.users[actor]), method)(url, data, format="json")
-        if data is not None
-        else getattr(api(world.users[actor]), method)(url)
-    )
+    client = getattr(api(world.users[actor]), method)
+    if isinstance(data, RawBody):
+        response = client(url, data.content, content_type=data.content_type)
+    else:
+        response = client(url, data, format="json") if data is not None else client(url)
     assert response.status_code == expected, (response.status_code, response.content[:300])
     if expected >= 400:
         assert {"code", "detail"} <= set(response.json()) <= {"code", "detail", "errors"}
@@ -192,7 +220,8 @@ def test_every_contract_route_is_in_the_matrix():
         template = (
             path.replace("{test}", "{id}").replace("{class}", "{id}").replace("{session}", "{id}")
             .replace("{attempt}", "{id}").replace("{student}", "{student_id}")
-            .replace("{violation}", "{violation_id}").replace("{practice}", "{id}")
+            .replace("{violation}", "{violation_id}").replace("{practice}", "{id}").replace("{listening}", "{id}")
+            .replace("{part}", "{passage_id}").replace("{question}", "{question_id}")
         )  # fmt: skip
         covered.add((method, template))
     assert operations - covered == set()

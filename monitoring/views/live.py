@@ -17,6 +17,7 @@ from monitoring.access import staff_required, visible_session
 from monitoring.history import session_lanes
 from monitoring.selectors import (
     GIVE_BACK_REASON,
+    listening_timeline,
     offline_time_given_back,
     paper_outline,
     session_feed,
@@ -54,6 +55,7 @@ def live(request, session_id):
         "giveBackReason": GIVE_BACK_REASON,
         "roster": session_roster(session),
         "lanes": session_lanes(session),
+        "listening": listening_timeline(session),
     }
     return render(
         request,

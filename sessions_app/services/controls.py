@@ -130,9 +130,10 @@ def session_resume(*, session: Session | int, by: User | None = None) -> Session
     moment = now()
     paused = moment - session.paused_at
     session.ends_at += paused
+    session.paused_seconds += paused.total_seconds()
     session.paused_at = None
     session.pause_reason = ""
-    session.save(update_fields=["status", "ends_at", "paused_at", "pause_reason", "updated_at"])
+    session.save(update_fields=["status", "ends_at", "paused_at", "pause_reason", "paused_seconds", "updated_at"])
     attempts = open_attempts_locked(session.pk)
     Attempt.objects.filter(pk__in=[a.pk for a in attempts]).update(ends_at=F("ends_at") + paused)
     offline = set(

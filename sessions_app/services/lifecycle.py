@@ -14,6 +14,7 @@ from accounts.models import User
 from attempts.models import Attempt, AttemptStatus
 from attempts.services import attempts_close, attempts_create, attempts_submit_open
 from classes.models import Class
+from exams.audio import time_limit_problem
 from exams.models import TIME_LIMIT_MINUTES, Test
 from ielts_site.clock import grace_period, iso, now, paper_duration
 from ielts_site.errors import Conflict, InvalidInput, NotFound
@@ -72,6 +73,15 @@ def _time_limit(minutes: int | None) -> int | None:
     return minutes
 
 
+def _require_time_for_audio(session: Session) -> None:
+    """A Listening session's own length covers the audio of the parts it plays, plus the review time."""
+    if session.time_limit_minutes is None or not session.test.is_listening:
+        return
+    problem = time_limit_problem(session.time_limit_minutes, session.test.audio_seconds_total(session.passage_orders))
+    if problem:
+        raise InvalidInput(problem, field="time_limit_minutes")
+
+
 # A PATCH leaves out what it does not change; `None` is a value there (the paper's length, every passage).
 UNCHANGED = object()
 
@@ -93,11 +103,13 @@ def session_create(
     `time_limit_minutes` (the paper's by default)."""
     if not school_class.is_active:
         raise Conflict("An archived class takes no new sessions.", code="class_archived")
-    session = Session.objects.create(
+    session = Session(
         school_class=school_class, test=test, title=_title(title), scheduled_at=scheduled_at, created_by=created_by,
         passage_orders=_passage_orders(test, passage_ids), time_limit_minutes=_time_limit(time_limit_minutes),
         results_release=results_release, review=review,
     )  # fmt: skip
+    _require_time_for_audio(session)
+    session.save()
     Participant.objects.bulk_create(
         Participant(session=session, student_id=student_id)
         for student_id in school_class.enrolments.values_list("student_id", flat=True)
@@ -142,6 +154,8 @@ def session_update(
         session.results_release = results_release
     if review is not None:
         session.review = review
+    if changes_shape:
+        _require_time_for_audio(session)
     session.save()
     return session
 
@@ -208,6 +222,7 @@ def session_start(*, session: Session | int, by: User | None = None) -> Session:
     session.ends_at = session.started_at + paper_duration(session.duration_minutes)
     session.save(update_fields=["status", "started_at", "ends_at", "updated_at"])
     attempts_create(session=session, student_ids=connected)  # one INSERT for the class
+    listening = {"audio_started_at": iso(session.audio_started_at())} if session.test.is_listening else {}
     publish_on_commit(
         session.pk,
         "session_started",
@@ -215,6 +230,7 @@ def session_start(*, session: Session | int, by: User | None = None) -> Session:
         ends_at=iso(session.ends_at),
         server_now=iso(now()),
         connected_students=connected,
+        **listening,
     )
     _publish_status(session)
     return session

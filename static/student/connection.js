@@ -6,6 +6,7 @@ import { LiveSocket, socketUrl } from "../common/socket.js";
 import { commitTextInputs, rememberCommitted, renderHighlights } from "./answers.js";
 import { config, page, questionById, RUNNING_STATUSES, TEST_PHASES } from "./context.js";
 import { attemptReopened, backFromTimeUp, leaveFinished, leftAtPause, pauseTest, resumeTest, timeExtended } from "./controls.js";
+import { setAudioStart } from "./listening.js";
 import { loadMessages, receiveMessage } from "./messages.js";
 import { restorePositionOnce } from "./navigator.js";
 import { Outbox, outboxKey, refusalAction, replacementKey, sendPlan, wireMessage } from "./outbox.js";
@@ -124,6 +125,7 @@ function handleMessage(message) {
     case "session_started":
       page.sessionStatus = "IN_PROGRESS";
       countdown.sync(message.ends_at, message.server_now);
+      setAudioStart(message.audio_started_at);
       if (Array.isArray(message.connected_students) && !message.connected_students.some((id) => String(id) === String(config.user_id))) {
         socket.retryNow(); // we joined at the very moment of the start: a fresh connection creates our attempt
       }
@@ -163,6 +165,7 @@ async function handleSync(message) {
   page.holdForSync = false;
   const paused = message.status === "PAUSED";
   countdown.sync(message.ends_at, message.server_now); // the attempt's own end
+  setAudioStart(message.audio_started_at); // a Listening paper's timeline, moved by the pauses
   const remainingMs = message.remaining_seconds == null ? undefined : message.remaining_seconds * 1000;
   if (paused) countdown.freeze(remainingMs ?? countdown.remainingMs()); // the time left at the pause
   else countdown.unfreeze();

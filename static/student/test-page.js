@@ -11,6 +11,7 @@ import { outbox, socket } from "./connection.js";
 import { config, page, RUNNING_STATUSES } from "./context.js";
 import { pauseTest, rememberedPause } from "./controls.js";
 import { watchIntegrity } from "./integrity.js";
+import { listening, startListening } from "./listening.js";
 import { bindMessages, loadMessages } from "./messages.js";
 import { restorePositionOnce } from "./navigator.js";
 import { bindOptions } from "./options.js";
@@ -61,6 +62,7 @@ function start() {
     setPhase("connecting");
   }
   socket.start();
+  startListening(); // a Listening paper's recording, on the server's timeline
 }
 
 /** Reloaded during a pause: the time that was left, from the moment of the pause if the page knows it. */
@@ -75,4 +77,4 @@ bindOptions(); // first: the student's text size and colours before anything is 
 watchIntegrity();
 window.addEventListener("pagehide", () => commitTextInputs());
 start();
-window.ieltsTestPage = { page, outbox, socket, countdown }; // for the browser tests and for support staff
+window.ieltsTestPage = { page, outbox, socket, countdown, listening }; // for the browser tests and for support staff

@@ -18,6 +18,7 @@ import { createControls } from "./controls.js";
 import { createFeed } from "./feed.js";
 import { createLanesView } from "./lanes-view.js";
 import { createLanes, recordLane, takeLaneSnapshot } from "./pace.js";
+import { createListeningPart } from "./listening-part.js";
 import { fetchSnapshot } from "./snapshot.js";
 
 const config = JSON.parse(document.getElementById("live-config").textContent);
@@ -37,6 +38,11 @@ const board = createBoard({
 });
 const lanes = createLanes({ ...config.lanes, questionNumbers: config.questionNumbers });
 const counters = { messages: 0, opened: 0 };
+const listeningPart = createListeningPart({
+  element: document.getElementById("listening-part"),
+  listening: config.listening,
+  board,
+});
 const ask = createFormDialog(document.getElementById("control-dialog"));
 const statusLine = document.getElementById("action-status");
 
@@ -200,6 +206,7 @@ const socket = new LiveSocket(
       counters.messages += 1;
       recordLane(lanes, message, serverNowMs(board));
       apply(receive(board, message));
+      listeningPart.receive(message);
     },
     onRetry: ({ delayMs }) =>
       showLink("offline", navigator.onLine === false ? "Offline" : `Reconnecting in ${Math.ceil(delayMs / 1000)} s…`),

@@ -1,10 +1,12 @@
 """`python manage.py seed_demo`: an admin, a teacher, class "Beacon 31" with 30 students, an original Academic
 Reading paper, a session of it next Monday at 20:00 (Europe/London) and the same paper open for practice (30 minutes
-each, the keys shown once handed in). Idempotent: what exists is left as it is."""
+each, the keys shown once handed in); a Listening paper whose recordings espeak-ng makes on this machine, and a
+session of it an hour before. Idempotent: what exists is left as it is (a part still without audio gets it)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -13,9 +15,10 @@ from accounts.services import teachers_group_ensure, user_create
 from attempts.practice import practice_publish
 from classes.models import Class
 from classes.services import class_create
+from exams.demo_listening import DEMO_LISTENING, espeak_available, spoken_wav
 from exams.demo_paper import DEMO_PAPER
 from exams.models import Test
-from exams.services import test_create
+from exams.services import passage_set_audio, test_create
 from ielts_site.clock import now
 from ielts_site.errors import ApplicationError
 from sessions_app.models import Session
@@ -25,6 +28,7 @@ SCHOOL_TIME_ZONE = ZoneInfo("Europe/London")
 CLASS_NAME = "Beacon 31"
 CLASS_DESCRIPTION = "Evening IELTS preparation, Academic module (Mondays and Thursdays)."
 SESSION_TITLE = "Beacon 31 — Monday mock"
+LISTENING_SESSION_TITLE = "Beacon 31 — Listening mock"
 PRACTICE_MINUTES = 30
 ADMIN = {"username": "admin", "password": "admin-demo-pass", "first_name": "Alex", "last_name": "Carter"}
 TEACHER = {"username": "teacher", "password": "teacher-demo-pass", "first_name": "Helen", "last_name": "Marsh"}
@@ -58,6 +62,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url: str, **options):
         self.created = []
+        self.notes = []
         try:
             with transaction.atomic():
                 session = self._seed()
@@ -114,7 +119,35 @@ class Command(BaseCommand):
                 show_answers_after_submit=True, by=teacher,
             )  # fmt: skip
             self.created.append(f"practice of {paper.title}")
+        self._listening(teacher, school_class)
         return session
+
+    def _listening(self, teacher, school_class) -> None:
+        """The Listening paper, its parts' recordings spoken by espeak-ng (skipped, with a note, without it) and a
+        session of it at 19:00 before the Monday mock."""
+        paper = Test.objects.latest_versions().filter(title=DEMO_LISTENING["title"]).order_by("pk").first()
+        if paper is None:
+            paper = test_create(**DEMO_LISTENING, created_by=teacher)
+            self.created.append(f"test {paper.title}")
+        silent = [passage for passage in paper.passages.order_by("order") if not passage.audio]
+        if silent and not espeak_available():
+            self.notes.append(
+                f"{paper.title}: no audio made (espeak-ng is not installed: apt-get install espeak-ng, then run "
+                "seed_demo again, or upload each part's audio)."
+            )
+        elif silent:
+            for passage in silent:
+                paper = passage_set_audio(
+                    test=paper, passage_id=passage.pk, file=ContentFile(spoken_wav(passage.text)),
+                    content_type="audio/wav", filename=f"demo-part-{passage.order + 1}.wav",
+                )  # fmt: skip
+            self.created.append(f"audio of {len(silent)} part(s)")
+        if not school_class.sessions.filter(title=LISTENING_SESSION_TITLE).exists():
+            session_create(
+                school_class=school_class, test=paper, title=LISTENING_SESSION_TITLE,
+                scheduled_at=next_monday_evening(now()) - timedelta(hours=1), created_by=teacher,
+            )  # fmt: skip
+            self.created.append(f"session {LISTENING_SESSION_TITLE}")
 
     def _user(self, *, username: str, password: str, role: str, first_name: str, last_name: str) -> User:
         existing = User.objects.filter(username__iexact=username).first()
@@ -137,6 +170,9 @@ class Command(BaseCommand):
         write(f"Paper:    {session.test.title} ({session.test.questions.count()} questions)")
         write(f"Session:  {session.title}: {when:%A %d %B %Y, %H:%M} Europe/London ({session.get_status_display()})")
         write(f"Practice: {session.test.title}, open to the class ({PRACTICE_MINUTES} minutes each, from My sessions)")
+        write(f"Listening: {DEMO_LISTENING['title']} (session {LISTENING_SESSION_TITLE}, an hour before)")
+        for note in self.notes:
+            write(self.style.WARNING(f"Note: {note}"))
         write(f"Open:     {base_url}")
         write(f"Admin:    {base_url}admin/")
         write("Logins:")
