@@ -40,7 +40,7 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-                  "evidence_end")  # fmt: skip
+                  "evidence_end", "task", "min_words", "image")  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -148,7 +148,7 @@ class QuestionInline(OwnedPaperInline, admin.TabularInline):
     formset = QuestionInlineFormSet
     extra = 0
     fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-              "evidence_end")  # fmt: skip
+              "evidence_end", "task", "min_words", "image")  # fmt: skip
     formfield_overrides = _COMPACT
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -331,7 +331,7 @@ class QuestionAdmin(OwnedPaperRowAdmin):
     search_fields = ("prompt", "test__title")
     list_select_related = ("test", "passage")
     fields = ("test", "number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-              "evidence_end")  # fmt: skip
+              "evidence_end", "task", "min_words", "image")  # fmt: skip
     ordering = ("test", "number")
 
     def get_form(self, request, obj=None, **kwargs):

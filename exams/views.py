@@ -1,8 +1,10 @@
 """REST face of the test bank: staff create and read papers with keys; a student reads a paper only while taking it."""
 
+from django.conf import settings
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -10,8 +12,15 @@ from accounts.permissions import IsPlatformAdmin, IsStaffMember
 from accounts.serializers import MAX_ID
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
-from exams.services import test_create, test_delete, test_set_band_table
-from ielts_site.errors import InvalidInput, NotFound
+from exams.services import (
+    IMAGE_SIGNATURES,
+    question_set_image,
+    require_paper_editor,
+    test_create,
+    test_delete,
+    test_set_band_table,
+)
+from ielts_site.errors import InvalidInput, NotFound, TooLarge, UnsupportedType
 from sessions_app.selectors import session_open_to_student
 
 
@@ -97,6 +106,33 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = TestPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         test = test_set_band_table(test=test, band_table=data.validated_data["band_table"], by=request.user)
+        return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
+
+    @extend_schema(
+        request={content_type: OpenApiTypes.BINARY for content_type in IMAGE_SIGNATURES},
+        responses={200: TestSerializer},
+        description="Staff who may edit the paper: an ESSAY's chart or diagram, the body being the file (`image/png` "
+        "or `image/jpeg`, at most 5 MiB: 415 for another type, 413 beyond, 400 for a body that is not the image it "
+        "says). A refused upload changes nothing; a paper a started session uses gets a new version.",
+    )
+    @action(detail=True, methods=["put"], url_path=r"questions/(?P<question_id>[0-9]{1,18})/image")
+    def image(self, request, pk=None, question_id=None):
+        test = self._staff_version()
+        require_paper_editor(test, request.user)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type not in IMAGE_SIGNATURES:
+            raise UnsupportedType("Send the image as image/png or image/jpeg.")
+        limit = settings.QUESTION_IMAGE_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise TooLarge(f"An image may be at most {limit // (1024 * 1024)} MiB.")
+        # Read from the stream, never `request.body` (DATA_UPLOAD_MAX_MEMORY_SIZE is JSON's limit, not a file's).
+        content = request._request.read(limit + 1)
+        if len(content) > limit:
+            raise TooLarge(f"An image may be at most {limit // (1024 * 1024)} MiB.")
+        test = question_set_image(
+            test=test, question_id=int(question_id), content=content, content_type=content_type, by=request.user
+        )
         return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
 
     @extend_schema(description="Admins: delete the paper and all its versions; 409 while any session uses it.")

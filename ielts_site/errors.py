@@ -49,6 +49,22 @@ class Conflict(ApplicationError):
     default_detail = "The object's state forbids this action."
 
 
+class TooLarge(ApplicationError):
+    """A body over its route's limit (a file upload's)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
+    default_detail = "The request body is too large."
+
+
+class UnsupportedType(ApplicationError):
+    """A body of a Content-Type the route does not take."""
+
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    code = "unsupported_media_type"
+    default_detail = "This Content-Type is not accepted here."
+
+
 class LoginLockedOut(ApplicationError):
     """Too many failed logins for one username from one address (accounts/lockout.py)."""
 

@@ -2,6 +2,7 @@
 listed networks, the body size limit and the Permissions-Policy header."""
 
 import ipaddress
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -10,6 +11,17 @@ from django.http import JsonResponse
 
 # File uploads (multipart) are checked by their own views; this only stops a body larger than the largest of them.
 MULTIPART_MAX_BYTES = 101 * 1024 * 1024
+# Files sent whole as the body of a PUT: the route's own limit (a setting's name), which its view also checks.
+RAW_UPLOAD_ROUTES = ((re.compile(r"^/api/v1/tests/[0-9]+/questions/[0-9]+/image$"), "QUESTION_IMAGE_MAX_BYTES"),)
+
+
+def _raw_upload_limit(request) -> int | None:
+    if request.method != "PUT":
+        return None
+    for pattern, setting in RAW_UPLOAD_ROUTES:
+        if pattern.match(request.path):
+            return getattr(settings, setting)
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -85,7 +97,7 @@ class RequestBodyLimitMiddleware:
                 {"code": "parse_error", "detail": "The Content-Length header is not valid."}, status=400
             )
         multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
-        limit = MULTIPART_MAX_BYTES if multipart else settings.REQUEST_BODY_MAX_BYTES
+        limit = _raw_upload_limit(request) or (MULTIPART_MAX_BYTES if multipart else settings.REQUEST_BODY_MAX_BYTES)
         if size > limit:
             return too_large_response(limit)
         return self.get_response(request)
