@@ -16,7 +16,7 @@ from attempts.models import Answer, Attempt
 from conftest import paper_data
 from sessions_app.models import Session
 from tests.reliability.figures import tally
-from tests.test_api_permissions import ROWS, build_world
+from tests.test_api_permissions import ROWS, RawBody, build_world
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
 
@@ -57,6 +57,8 @@ def _call(user, method, url, data):
     client = api(user)
     if data is None:
         return getattr(client, method)(url)
+    if isinstance(data, RawBody):  # a file sent as the body
+        return client.generic(method.upper(), url, data.content, content_type=data.content_type)
     return client.generic(method.upper(), url, json.dumps(data), content_type="application/json")
 
 
@@ -178,8 +180,11 @@ def test_forged_tokens_are_refused_on_every_route(make_user, connect_student):
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
             data = body(world)
             url = API + path.format(**world.ids)
-            response = getattr(client, method)(url, data, format="json") if data is not None else getattr(
-                client, method)(url)  # fmt: skip
+            if isinstance(data, RawBody):
+                response = client.generic(method.upper(), url, data.content, content_type=data.content_type)
+            else:
+                response = getattr(client, method)(url, data, format="json") if data is not None else getattr(
+                    client, method)(url)  # fmt: skip
             tried += 1
             if response.status_code != 401:
                 failures.append((label, method, url, response.status_code))

@@ -20,6 +20,7 @@ from sessions_app.services import (
 )
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
+from tests.writing_support import tiny_png
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +82,18 @@ def _session_body(w):
 
 def _none(w):
     return None
+
+
+def _png(w):
+    return RawBody(tiny_png(), "image/png")
+
+
+@dataclass
+class RawBody:
+    """A body sent as it is (a file), not as JSON."""
+
+    content: bytes
+    content_type: str
 
 
 # (name, state, method, path, body, expected for ACTORS in order)
@@ -151,6 +164,12 @@ ROWS = [
     ("practice-start", "scheduled", "post", "/practice/{practice}/attempts", _none, (401, 201, 404, 403, 403, 403)),
     ("practice-results", "scheduled", "get", "/practice/{practice}/results", _none, (401, 403, 403, 200, 404, 200)),
     ("analysis", "running", "get", "/sessions/{session}/analysis", _none, (401, 403, 404, 200, 404, 200)),
+    # Writing: the matrix's paper is a Reading one, so its question 1 is no essay (400 / 404 for those allowed);
+    # tests/test_writing_papers.py and test_writing_attempts.py cover the essays.
+    ("question-image", "scheduled", "put", "/tests/{test}/questions/{question}/image", _png,
+     (401, 403, 403, 400, 403, 400)),
+    ("mark-writing", "submitted", "post", "/attempts/{attempt}/writing/{question}",
+     lambda w: {"criteria": {"TA": 6, "CC": 6, "LR": 6, "GRA": 6}}, (401, 403, 403, 404, 404, 404)),
 ]  # fmt: skip
 
 CASES = [
@@ -166,11 +185,12 @@ def test_permission_matrix(row, actor, expected, make_user, connect_student):
     world = build_world(state, make_user, connect_student)
     url = API + path.format(**world.ids)
     data = body(world)
-    response = (
-        getattr(api(world.users[actor]), method)(url, data, format="json")
-        if data is not None
-        else getattr(api(world.users[actor]), method)(url)
-    )
+    if isinstance(data, RawBody):
+        response = api(world.users[actor]).generic(method.upper(), url, data.content, content_type=data.content_type)
+    elif data is not None:
+        response = getattr(api(world.users[actor]), method)(url, data, format="json")
+    else:
+        response = getattr(api(world.users[actor]), method)(url)
     assert response.status_code == expected, (response.status_code, response.content[:300])
     if expected >= 400:
         assert {"code", "detail"} <= set(response.json()) <= {"code", "detail", "errors"}
@@ -193,6 +213,7 @@ def test_every_contract_route_is_in_the_matrix():
             path.replace("{test}", "{id}").replace("{class}", "{id}").replace("{session}", "{id}")
             .replace("{attempt}", "{id}").replace("{student}", "{student_id}")
             .replace("{violation}", "{violation_id}").replace("{practice}", "{id}")
+            .replace("{question}", "{question_id}")
         )  # fmt: skip
         covered.add((method, template))
     assert operations - covered == set()
