@@ -143,6 +143,8 @@ def paper_view(passages: list[dict], questions: list[dict]) -> list[dict]:
                 "questions": own,
                 "blocks": blocks,
                 "first_number": own[0]["number"] if own else None,
+                # A Writing part: its one essay (the page shows the task beside a text box, not a passage).
+                "essay": next((q for q in own if q["type"] == QuestionType.ESSAY), None),
                 "last_number": own[-1]["number"] if own else None,
             }
         )

@@ -177,7 +177,7 @@ def _answer_cells(sheet: dict, attempt_id, *, marked: bool) -> list[str]:
     cells = []
     for question in sheet["questions"]:
         answer = answers.get(question.pk)
-        mark = int(question.is_correct(answer)) if marked else None
+        mark = int(question.is_correct(answer)) if marked and not question.is_essay else None
         cells += [_csv_cell(answer), _csv_cell(mark)]
     return cells
 
@@ -200,6 +200,7 @@ def results_csv(request, session_id):
     writer.writerow(
         [label for _, label in CSV_COLUMNS]
         + [label for q in sheet["questions"] for label in (f"Q{q.number} answer", f"Q{q.number} mark")]
+        + [f"Task {task} band" for task in data["writing_tasks"]]
     )
     for student in data["students"]:
         attempt_id = student.get("attempt_id")
@@ -215,6 +216,7 @@ def results_csv(request, session_id):
         writer.writerow(
             [_csv_cell(row.get(key)) for key, _ in CSV_COLUMNS]
             + _answer_cells(sheet, attempt_id, marked=student.get("score") is not None)
+            + [_csv_cell(student["task_bands"].get(task)) for task in data["writing_tasks"]]
         )
     filename = f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv"
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")

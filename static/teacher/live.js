@@ -31,6 +31,7 @@ const board = createBoard({
   runningStatuses: config.controlStatuses.running,
   openStatuses: config.controlStatuses.open,
   roster: config.roster,
+  essays: config.essays || [],
 });
 const counters = { messages: 0, opened: 0 };
 const ask = createFormDialog(document.getElementById("control-dialog"));
