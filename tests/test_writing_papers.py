@@ -14,11 +14,6 @@ from tests.writing_support import tiny_png, writing_paper_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def writing_paper(teacher):
     return test_create(**writing_paper_data(), created_by=teacher)

@@ -1,6 +1,7 @@
 """`python manage.py seed_demo`: an admin, a teacher, class "Beacon 31" with 30 students, an original Academic
 Reading paper, a session of it next Monday at 20:00 (Europe/London) and the same paper open for practice (30 minutes
-each, the keys shown once handed in). Idempotent: what exists is left as it is."""
+each, the keys shown once handed in); an Academic Writing paper (Task 1's bar chart drawn here as a PNG, Task 2 an
+essay), ready to schedule. Idempotent: what exists is left as it is."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,8 +15,9 @@ from attempts.practice import practice_publish
 from classes.models import Class
 from classes.services import class_create
 from exams.demo_paper import DEMO_PAPER
+from exams.demo_writing import DEMO_WRITING_PAPER, bar_chart_png
 from exams.models import Test
-from exams.services import test_create
+from exams.services import question_set_image, test_create
 from ielts_site.clock import now
 from ielts_site.errors import ApplicationError
 from sessions_app.models import Session
@@ -114,7 +116,21 @@ class Command(BaseCommand):
                 show_answers_after_submit=True, by=teacher,
             )  # fmt: skip
             self.created.append(f"practice of {paper.title}")
+        self._writing_paper(teacher)
         return session
+
+    def _writing_paper(self, teacher: User) -> Test:
+        writing = Test.objects.latest_versions().filter(title=DEMO_WRITING_PAPER["title"]).order_by("pk").first()
+        if writing is None:
+            writing = test_create(**DEMO_WRITING_PAPER, created_by=teacher)
+            self.created.append(f"test {writing.title}")
+        task1 = writing.questions.get(task=1)
+        if not task1.image:
+            writing = question_set_image(
+                test=writing, question_id=task1.pk, content=bar_chart_png(), content_type="image/png", by=teacher
+            )
+            self.created.append(f"the chart of {writing.title}")
+        return writing
 
     def _user(self, *, username: str, password: str, role: str, first_name: str, last_name: str) -> User:
         existing = User.objects.filter(username__iexact=username).first()
@@ -137,6 +153,7 @@ class Command(BaseCommand):
         write(f"Paper:    {session.test.title} ({session.test.questions.count()} questions)")
         write(f"Session:  {session.title}: {when:%A %d %B %Y, %H:%M} Europe/London ({session.get_status_display()})")
         write(f"Practice: {session.test.title}, open to the class ({PRACTICE_MINUTES} minutes each, from My sessions)")
+        write(f"Writing:  {DEMO_WRITING_PAPER['title']} (Task 1 with a chart, Task 2), ready to schedule")
         write(f"Open:     {base_url}")
         write(f"Admin:    {base_url}admin/")
         write("Logins:")
