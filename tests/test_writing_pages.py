@@ -108,3 +108,21 @@ def test_results_and_csv_carry_the_writing_bands(writing_session, teacher, stude
     assert header[-2:] == ["Task 1 band", "Task 2 band"] and row[-2:] == ["7.0", "6.0"]
     assert row[header.index("Band")] == "6.5" and row[header.index("Score")] == ""  # (7 + 12) / 3 = 6.333
     assert row[header.index("Q2 answer")] == "Museums should be free." and row[header.index("Q2 mark")] == ""
+
+
+def test_the_admin_marks_through_the_service_too(writing_session, teacher, students, make_user):
+    task1, _ = _essays(writing_session)
+    attempt = writing_session.attempts.get(student=students[0])
+    attempt_submit(attempt=attempt)
+    data = {"attempt": attempt.pk, "question": task1.pk, "ta": 7, "cc": 6, "lr": 7, "gra": 6, "comment": "Good."}
+    response = client_for(teacher).post(reverse("admin:attempts_writingmark_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mark = WritingMark.objects.get(attempt=attempt, question=task1)
+    assert (float(mark.band), mark.marked_by, mark.comment) == (6.5, teacher, "Good.")
+    change = reverse("admin:attempts_writingmark_change", args=[mark.pk])
+    assert client_for(teacher).post(change, {**data, "gra": 9}).status_code == 302
+    mark.refresh_from_db()
+    assert (mark.gra, float(mark.band)) == (9, 7.0)
+    other = make_user("TEACHER", username="other")
+    assert client_for(other).post(reverse("admin:attempts_writingmark_add"), data).status_code == 200  # not theirs
+    assert WritingMark.objects.count() == 1

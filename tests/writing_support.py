@@ -58,3 +58,20 @@ def start_writing_session(*, paper, school_class, teacher, students, connect_stu
     for student in students:
         connect_student(session, student)
     return session_start(session=session)
+
+
+def marked_practice_attempt(*, school_class, teacher, student):
+    """A Writing paper published to the class for practice, the student's attempt handed in and Task 1 marked:
+    the WritingMark row (no session, no connection)."""
+    from attempts.practice import practice_attempt_start, practice_publish
+    from attempts.services import attempt_submit
+    from attempts.writing import attempt_mark_writing
+    from exams.services import test_create
+
+    paper = test_create(**writing_paper_data(), created_by=teacher)
+    practice = practice_publish(school_class=school_class, test=paper, by=teacher)
+    attempt = practice_attempt_start(practice=practice.pk, student=student)
+    attempt_submit(attempt=attempt)
+    attempt_mark_writing(attempt=attempt, question_id=paper.questions.get(task=1).pk,
+                         criteria={"TA": 6, "CC": 6, "LR": 6, "GRA": 6}, by=teacher)  # fmt: skip
+    return attempt.writing_marks.get()
