@@ -3,9 +3,10 @@
 // save waiting for its second sends whatever is typed by then; a newer save replaces an older one still queued,
 // so an hour offline keeps one copy per essay, not thousands).
 
+import { formatBand } from "../common/format.js";
 import { countWords, wordsText } from "../common/words.js";
 import { queue } from "./connection.js";
-import { $, $$, acceptingInput, page, questionById } from "./context.js";
+import { $, $$, acceptingInput, config, page, questionById } from "./context.js";
 import { renderNavigator } from "./navigator.js";
 
 export const ESSAY_SAVE_EVERY_MS = 1000;
@@ -68,4 +69,27 @@ export function bindWriting() {
     showWordCount(textarea);
   }
   $("#test-screen")?.classList.add("writing-paper");
+}
+
+/** The finished screen of a Writing attempt: its band and each task's, with the teacher's comments, once every task
+ * is marked and the results are released (until then the server sends them as null). Returns whether it is held. */
+export function showWritingResult(attempt) {
+  const held = attempt.status === "SUBMITTED" && attempt.band == null;
+  $("#finished-held").hidden = !held;
+  if (held) return true;
+  if (attempt.band == null) return false;
+  $("#finished-result").textContent = `Writing band ${formatBand(attempt.band)}`;
+  $("#finished-result").hidden = false;
+  const numbers = config.question_numbers || {};
+  const rows = attempt.writing.map((item, index) => {
+    const row = document.createElement("li");
+    row.value = numbers[item.question_id] || index + 1;
+    const comment = item.comment ? ` “${item.comment}”` : "";
+    row.textContent = `Task ${index + 1}: band ${formatBand(item.band)} (${wordsText(item.words)}).${comment}`;
+    return row;
+  });
+  $("#finished-review-title").textContent = "Your Writing";
+  $("#finished-review-list").replaceChildren(...rows);
+  $("#finished-review").hidden = false;
+  return false;
 }

@@ -161,6 +161,10 @@ def test_a_student_writes_offline_and_reloads_and_the_teacher_watches_and_marks(
     keep_screenshot(monitor, "teacher-writing-marking", tmp_path, {"width": 1280, "height": 800})
     body = server.attempt(session, student)
     assert body["band"] == 6.5 and [w["band"] for w in body["writing"]] == [6.0, 6.5]
+    # Every task marked and the results released (at the submit, by default): the student sees their bands.
+    page.reload()
+    expect(page.locator("#finished-result")).to_have_text("Writing band 6.5")
+    expect(page.locator("#finished-review-list")).to_contain_text("Task 2: band 6.5 (104 words). “Task 2: clear.”")
     assert errors == []
     teacher_context.close()
     student_context.close()
