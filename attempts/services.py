@@ -30,7 +30,7 @@ from attempts.models import (
 )
 from attempts.signals import attempt_counts_changed
 from exams.choices import WRITING_MODULES
-from exams.marking import band_for, writing_band
+from exams.marking import band_for, essay_words, writing_band
 from exams.selectors import paper_shape
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
@@ -38,6 +38,7 @@ from realtime.events import Audience, publish_on_commit, publish_to_attempt_watc
 
 MAX_ANSWER_CHARS = 2000
 MAX_ESSAY_CHARS = 20000  # an essay's answer (Unicode code points, as Python counts a str)
+ESSAY_LOG_EXCERPT_CHARS = 80
 MAX_HIGHLIGHT_CHARS = 10000
 MAX_NOTE_CHARS = 500
 # How far ahead of the server a student's clock may run before the time they say they made an event is ignored.
@@ -397,6 +398,12 @@ class _EventBatch:
             self.answered[attempt.pk].discard(question_id)
         data = {"question_id": question_id, "answer": answer}
         self.publishes.append((attempt, "answer_submitted", {**data, "answered_count": len(self.answered[attempt.pk])}))
+        if essay:
+            # An essay is saved about once a second as it is typed: its log keeps the size and first words of each
+            # save, not the whole text every second (the answer row holds the text; the feed and the item analysis
+            # read the log on every load).
+            excerpt = answer[:ESSAY_LOG_EXCERPT_CHARS]
+            return {"question_id": question_id, "answer": excerpt, "words": essay_words(answer), "chars": len(answer)}
         return data
 
     def _progress_update(self, attempt: Attempt, *, passage_index, question_index) -> dict:

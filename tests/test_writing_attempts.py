@@ -125,11 +125,14 @@ def _mark(user, attempt, question, body):
     return api(user).post(f"{API}/attempts/{attempt.pk}/writing/{question.pk}", body, format="json")
 
 
-def test_an_essay_holds_20000_characters(students, attempt, essays):
+def test_an_essay_holds_20000_characters_and_its_log_an_excerpt(students, attempt, essays):
     task1, _ = essays
     assert _answer(students[0], attempt, task1, "é" * 20000).status_code == 200
     assert_error(_answer(students[0], attempt, task1, "a" * 20001), 400)
     assert attempt.answers.get(question=task1).answer == "é" * 20000
+    _answer(students[0], attempt, task1, "word " * 300)
+    logged = AttemptEvent.objects.filter(attempt=attempt, type="answer_submitted").order_by("pk").last().data
+    assert logged == {"question_id": task1.pk, "answer": ("word " * 16), "words": 300, "chars": 1500}
 
 
 def test_a_reading_answer_keeps_its_2000_limit(running_session, students, paper):
