@@ -147,8 +147,9 @@ class QuestionInline(OwnedPaperInline, admin.TabularInline):
     form = InlineQuestionForm
     formset = QuestionInlineFormSet
     extra = 0
+    # The chart is uploaded on the question's own page (or over the API), not in the paper's row of questions.
     fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-              "evidence_end", "task", "min_words", "image")  # fmt: skip
+              "evidence_end", "task", "min_words")  # fmt: skip
     formfield_overrides = _COMPACT
 
     def get_formset(self, request, obj=None, **kwargs):

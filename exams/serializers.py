@@ -189,6 +189,20 @@ class QuestionInputSerializer(serializers.Serializer):
         help_text="ESSAY only: the words it asks for at least (150 for Task 1, 250 for Task 2 in the real test).",
     )  # fmt: skip
 
+    def validate(self, data):
+        """What holds whatever the paper's module: a question other than an essay needs its answers and has no task
+        or min_words (an essay's own fields, and which module holds what, are the paper's check)."""
+        if data["type"] == QuestionType.ESSAY:
+            return data
+        errors = {name: [why] for name, why in essay_field_problems(data).items()}
+        try:
+            validate_answers(data["answers"])
+        except DjangoValidationError as exc:
+            errors["answers"] = exc.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
 
 class PassageInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
@@ -229,8 +243,8 @@ class TestCreateSerializer(serializers.Serializer):
     band_table = band_table_field(required=False, default=None)
 
     def validate(self, data):
-        """The paper's questions fit its module (Writing: essays only, one per task) and each its type: an essay
-        has its task and min_words and no answers; any other question needs its answers."""
+        """The paper's questions fit its module (Writing: essays only, one per task), and each essay has its task and
+        min_words and no answers."""
         where = [(p, q) for p, passage in enumerate(data["passages"]) for q in range(len(passage["questions"]))]
         questions = [q for passage in data["passages"] for q in passage["questions"]]
         problems = {}
@@ -239,14 +253,8 @@ class TestCreateSerializer(serializers.Serializer):
             problems[where[index]] = {field: [why]}
         else:
             for index, question in enumerate(questions):
-                found = {name: [why] for name, why in essay_field_problems(question).items()}
-                if question["type"] != QuestionType.ESSAY and "answers" not in found:
-                    try:
-                        validate_answers(question["answers"])
-                    except DjangoValidationError as exc:
-                        found["answers"] = exc.messages
-                if found:
-                    problems[where[index]] = found
+                if question["type"] == QuestionType.ESSAY and (found := essay_field_problems(question)):
+                    problems[where[index]] = {name: [why] for name, why in found.items()}
         if problems:
             nested: dict = {}
             for (passage, question), found in problems.items():
