@@ -344,6 +344,12 @@ def listen():
 
 
 @pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded files (essays' charts) go to the test's own directory, never the checkout's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def fresh_channel_layer():
     """A new channel-layer instance per test: channels-redis binds its locks to the event loop that first used
     them, and each test (and each async_to_sync call) runs its own loop."""

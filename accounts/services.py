@@ -23,7 +23,8 @@ TEACHER_PERMISSIONS = {
     "classes": {"class": ["add", "change", "view"], "enrolment": ["add", "change", "delete", "view"]},
     "sessions_app": {"session": ["add", "change", "view"], "participant": ["view"]},
     "attempts": {"attempt": ["view"], "answer": ["view"], "highlight": ["view"], "violation": ["view"],
-                 "attemptevent": ["view"], "practice": ["add", "change", "view"]},
+                 "attemptevent": ["view"], "practice": ["add", "change", "view"],
+                 "writingmark": ["add", "change", "view"]},
 }  # fmt: skip
 
 

@@ -5,14 +5,16 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
-from attempts.models import Answer, Attempt, AttemptEvent, Highlight, Practice, Violation
+from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Highlight, Practice, Violation, WritingMark
 from attempts.practice import practice_publish
+from attempts.writing import attempt_mark_writing
 from classes.models import Class, ClassStatus
-from exams.models import Test
+from exams.choices import QuestionType
+from exams.models import Question, Test
 from ielts_site.admin_tools import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -264,3 +266,42 @@ class PracticeAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
             show_answers_after_submit=data["show_answers_after_submit"], by=request.user,
         )  # fmt: skip
         adopt(obj, created)
+
+
+@admin.register(WritingMark)
+class WritingMarkAdmin(ServiceErrorsAdmin, TeacherScopedAdmin):
+    """A teacher's marks for one essay, written through the marking service (the REST route's and the marking
+    page's): the task's band and the attempt's writing band follow from the criteria."""
+
+    class_lookup = ROW_CLASS
+    list_display = ("attempt", "question", "ta", "cc", "lr", "gra", "band", "marked_by", "marked_at")
+    list_select_related = ("attempt__student", "attempt__session", "question", "marked_by")
+    search_fields = ("attempt__student__username", "attempt__student__last_name", "attempt__session__title")
+    fields = ("attempt", "question", "ta", "cc", "lr", "gra", "comment", "band", "marked_by", "marked_at")
+    readonly_fields = ("band", "marked_by", "marked_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "attempt", "question") if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "attempt":
+            attempts = Attempt.objects.filter(status=AttemptStatus.SUBMITTED, test__questions__type=QuestionType.ESSAY)
+            if not sees_everything(request.user):
+                classes = classes_taught_by(request.user)
+                attempts = attempts.filter(Q(session__school_class__in=classes) | Q(practice__school_class__in=classes))
+            kwargs["queryset"] = attempts.distinct().select_related("student", "session")
+        elif db_field.name == "question":
+            kwargs["queryset"] = Question.objects.filter(type=QuestionType.ESSAY).select_related("test")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        criteria = {"TA": data["ta"], "CC": data["cc"], "LR": data["lr"], "GRA": data["gra"]}
+        attempt_mark_writing(
+            attempt=obj.attempt_id, question_id=obj.question_id, criteria=criteria, comment=data.get("comment"),
+            by=request.user,
+        )  # fmt: skip
+        adopt(obj, WritingMark.objects.get(attempt_id=obj.attempt_id, question_id=obj.question_id))

@@ -290,3 +290,37 @@ class AttemptEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} ({self.event_id or '-'})"
+
+
+class WritingMark(models.Model):
+    """A teacher's marks for one essay of a submitted attempt: the four criteria (whole bands 0–9) and the task's
+    band made of them (`exams.marking.writing_task_band`). Marking the task again replaces them."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="writing_marks")
+    question = models.ForeignKey("exams.Question", on_delete=models.CASCADE, related_name="+")
+    ta = models.PositiveSmallIntegerField(help_text="Task Achievement (Task 1) or Task Response (Task 2), 0–9.")
+    cc = models.PositiveSmallIntegerField(help_text="Coherence and Cohesion, 0–9.")
+    lr = models.PositiveSmallIntegerField(help_text="Lexical Resource, 0–9.")
+    gra = models.PositiveSmallIntegerField(help_text="Grammatical Range and Accuracy, 0–9.")
+    band = models.DecimalField(max_digits=3, decimal_places=1)
+    comment = models.TextField(blank=True, default="")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["attempt", "question__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="one_writing_mark_per_essay"),
+            models.CheckConstraint(
+                condition=models.Q(ta__lte=9, cc__lte=9, lr__lte=9, gra__lte=9), name="writing_criteria_0_to_9"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} — Q{self.question_id}: {self.band}"
+
+    @property
+    def criteria(self) -> dict:
+        return {"TA": self.ta, "CC": self.cc, "LR": self.lr, "GRA": self.gra}

@@ -6,14 +6,16 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q
 
-from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Practice, Violation
+from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Practice, Violation, WritingMark
 from classes.models import ClassStatus
-from exams.models import Test
+from exams.choices import WRITING_MODULES, QuestionType
+from exams.marking import essay_words
+from exams.models import Question, Test
 from ielts_site.clock import iso, now
 
 
 def _whole(attempts):
-    return attempts.select_related("session", "practice").prefetch_related(
+    return attempts.select_related("session", "practice", "test").prefetch_related(
         Prefetch("answers", queryset=Answer.objects.order_by("question__number")),
         "highlights",
         "violations",
@@ -107,11 +109,13 @@ VIOLATION_FIELDS = ("id", "type", "timestamp", "verdict", "note", "away_seconds"
 ATTEMPT_FIELDS = (
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
-    "violations", "score", "band", "extra_seconds", "offline_seconds", "practice_id",
+    "violations", "score", "band", "extra_seconds", "offline_seconds", "practice_id", "writing",
 )  # fmt: skip
+WRITING_FIELDS = ("question_id", "words", "criteria", "band", "comment")
 _ATTEMPT_COLUMNS = tuple(
     name for name in ATTEMPT_FIELDS
-    if name not in {"server_now", "answers", "highlights", "flagged_question_ids", "violations", "offline_seconds"}
+    if name not in {"server_now", "answers", "highlights", "flagged_question_ids", "violations", "offline_seconds",
+                    "writing"}
 )  # fmt: skip
 
 
@@ -140,10 +144,14 @@ def attempt_body(attempt: Attempt | int) -> dict:
 
 
 def attempt_bodies(attempt_ids) -> dict[int, dict]:
-    """`attempt_body` of many attempts in five queries however many there are (a class's state syncs at the
-    start, a reconnect storm): attempt id → body; ids of no attempt are left out."""
+    """`attempt_body` of many attempts in five queries however many there are, two more with Writing attempts (a
+    class's state syncs at the start, a reconnect storm): attempt id → body; ids of no attempt are left out."""
     attempt_ids = set(attempt_ids)
-    rows = Attempt.objects.filter(pk__in=attempt_ids).values(*_ATTEMPT_COLUMNS, "offline_seconds", "offline_since")
+    rows = list(
+        Attempt.objects.filter(pk__in=attempt_ids).values(
+            *_ATTEMPT_COLUMNS, "offline_seconds", "offline_since", "test__module", "session__passage_orders"
+        )
+    )
     answers = _by_attempt(
         Answer.objects.filter(attempt_id__in=attempt_ids)
         .order_by("attempt_id", "question__number")
@@ -169,10 +177,12 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
         .values_list("attempt_id", "question_id")
     ):
         flagged[attempt_id].append(question_id)
+    writing = _writing_items(rows, answers)
     moment = now()
     bodies = {}
     for row in rows:
         attempt_id = row["id"]
+        row.pop("test__module"), row.pop("session__passage_orders")
         offline = Attempt(offline_seconds=row.pop("offline_seconds"), offline_since=row.pop("offline_since"))
         body = {name: _json(value) for name, value in row.items()}
         body |= {
@@ -182,16 +192,73 @@ def attempt_bodies(attempt_ids) -> dict[int, dict]:
             "highlights": highlights[attempt_id],
             "flagged_question_ids": flagged[attempt_id],
             "violations": violations[attempt_id],
+            "writing": writing.get(attempt_id, []),
         }
         bodies[attempt_id] = {name: body[name] for name in ATTEMPT_FIELDS}
     return bodies
 
 
+def _writing_items(rows: list[dict], answers: dict[int, list[dict]]) -> dict[int, list[dict]]:
+    """Each Writing attempt's `writing` items: one per essay its session (or practice) covers, in number order, with
+    the words of its answer and its marks (null until marked). Two queries, only when a Writing attempt is among
+    them."""
+    writing_rows = [row for row in rows if row["test__module"] in WRITING_MODULES]
+    if not writing_rows:
+        return {}
+    essays = defaultdict(list)  # test id → its essays (id, the order of its passage), by number
+    for test_id, question_id, passage_order in (
+        Question.objects.filter(test_id__in={row["test_id"] for row in writing_rows}, type=QuestionType.ESSAY)
+        .order_by("test_id", "number")
+        .values_list("test_id", "pk", "passage__order")
+    ):
+        essays[test_id].append((question_id, passage_order))
+    marks = {
+        (mark.attempt_id, mark.question_id): mark
+        for mark in WritingMark.objects.filter(attempt_id__in=[row["id"] for row in writing_rows])
+    }
+    items = {}
+    for row in writing_rows:
+        covered = set(row["session__passage_orders"] or [])
+        texts = {answer["question_id"]: answer["answer"] for answer in answers[row["id"]]}
+        items[row["id"]] = [
+            writing_item(question_id, texts.get(question_id), marks.get((row["id"], question_id)))
+            for question_id, passage_order in essays[row["test_id"]]
+            if not covered or passage_order in covered
+        ]
+    return items
+
+
+def attempt_writing(attempt: Attempt) -> list[dict]:
+    """The `writing` items of one loaded attempt (its answers prefetched), as `attempt_bodies` gives them."""
+    row = {"id": attempt.pk, "test_id": attempt.test_id, "test__module": attempt.test.module,
+           "session__passage_orders": attempt.session.passage_orders if attempt.session_id else None}  # fmt: skip
+    answers = {attempt.pk: [{"question_id": a.question_id, "answer": a.answer} for a in attempt.answers.all()]}
+    return _writing_items([row], answers).get(attempt.pk, [])
+
+
+def writing_item(question_id: int, text: str | None, mark: WritingMark | None) -> dict:
+    return {
+        "question_id": question_id,
+        "words": essay_words(text),
+        "criteria": mark.criteria if mark else None,
+        "band": float(mark.band) if mark else None,
+        "comment": mark.comment if mark else None,
+    }
+
+
+def _writing_hidden(items: list[dict]) -> list[dict]:
+    return [{**item, "criteria": None, "band": None, "comment": None} for item in items]
+
+
 def as_student_sees(body: dict, occasion) -> dict:
     """An attempt body as its student may see it: no score or band before the results of its session (or practice,
-    `Attempt.occasion`) are released for it; once they are, with the `review` it allows, each answer with its mark
-    and the accepted answers."""
-    if not occasion.result_is_released_for(body["status"]):
+    `Attempt.occasion`) are released for it, nor a Writing attempt's marks before every task is marked; once they
+    are, with the `review` it allows, each answer with its mark and the accepted answers."""
+    released = occasion.result_is_released_for(body["status"])
+    # A Writing attempt's marks are shown whole or not at all: once every task is marked and the results released.
+    if body["writing"] and not (released and all(item["band"] is not None for item in body["writing"])):
+        body = {**body, "band": None, "writing": _writing_hidden(body["writing"])}
+    if not released:
         return {**body, "score": None, "band": None}
     if not occasion.review:
         return body

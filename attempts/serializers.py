@@ -7,8 +7,10 @@ from rest_framework import serializers
 from accounts.serializers import IdField
 from attempts.models import Answer, Attempt, AttemptStatus, Highlight, Practice, Verdict, Violation, ViolationType
 from attempts.practice import MAX_PRACTICE_MINUTES
-from attempts.selectors import ANSWER_FIELDS, ATTEMPT_FIELDS, HIGHLIGHT_FIELDS, VIOLATION_FIELDS
-from attempts.services import MAX_ANSWER_CHARS
+from attempts.selectors import ANSWER_FIELDS, ATTEMPT_FIELDS, HIGHLIGHT_FIELDS, VIOLATION_FIELDS, attempt_writing
+from attempts.services import MAX_ESSAY_CHARS
+from attempts.writing import MAX_WRITING_COMMENT_CHARS
+from exams.marking import WRITING_CRITERIA
 from exams.serializers import PaperField
 from ielts_site.clock import now
 
@@ -41,6 +43,39 @@ class ViolationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WritingCriteriaSerializer(serializers.Serializer):
+    """The four Writing criteria, each a whole band 0–9 (TA: Task Achievement for Task 1, Task Response for Task 2)."""
+
+    TA = serializers.IntegerField(min_value=0, max_value=9)
+    CC = serializers.IntegerField(min_value=0, max_value=9)
+    LR = serializers.IntegerField(min_value=0, max_value=9)
+    GRA = serializers.IntegerField(min_value=0, max_value=9)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            for name in WRITING_CRITERIA:
+                if isinstance(data.get(name), (bool, float, str)):
+                    raise serializers.ValidationError({name: ["A whole band from 0 to 9."]})
+            if extra := sorted(set(data) - set(WRITING_CRITERIA)):
+                raise serializers.ValidationError({extra[0]: ["Only TA, CC, LR and GRA are criteria."]})
+        return super().to_internal_value(data)
+
+
+class WritingItemSerializer(serializers.Serializer):
+    question_id = serializers.IntegerField()
+    words = serializers.IntegerField(help_text="Words of the answer, counted as the page counts them.")
+    criteria = WritingCriteriaSerializer(allow_null=True)
+    band = serializers.FloatField(allow_null=True, help_text="The task's band: null until marked.")
+    comment = serializers.CharField(allow_null=True)
+
+
+class WritingMarkInputSerializer(serializers.Serializer):
+    criteria = WritingCriteriaSerializer()
+    comment = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=MAX_WRITING_COMMENT_CHARS, default=""
+    )
+
+
 class AttemptSerializer(serializers.ModelSerializer):
     """Expects the session selected and answers, highlights, violations and flags prefetched."""
 
@@ -56,6 +91,7 @@ class AttemptSerializer(serializers.ModelSerializer):
     violations = ViolationSerializer(many=True, read_only=True)
     band = serializers.FloatField(read_only=True, allow_null=True)
     offline_seconds = serializers.SerializerMethodField()
+    writing = serializers.SerializerMethodField()
 
     class Meta:
         model = Attempt
@@ -69,6 +105,10 @@ class AttemptSerializer(serializers.ModelSerializer):
     def get_offline_seconds(self, attempt) -> int:
         return attempt.offline_seconds_at(now())
 
+    @extend_schema_field(WritingItemSerializer(many=True))
+    def get_writing(self, attempt) -> list:
+        return attempt_writing(attempt)
+
     def get_flagged_question_ids(self, attempt) -> list[int]:
         return [question.pk for question in attempt.flagged_questions.all()]
 
@@ -76,8 +116,9 @@ class AttemptSerializer(serializers.ModelSerializer):
 class AnswerInputSerializer(serializers.Serializer):
     question_id = IdField()
     answer = serializers.CharField(
-        allow_blank=True, allow_null=True, trim_whitespace=False, max_length=MAX_ANSWER_CHARS,
-        help_text="Stored as typed; an empty answer clears the question.",
+        allow_blank=True, allow_null=True, trim_whitespace=False, max_length=MAX_ESSAY_CHARS,
+        help_text="Stored as typed; an empty answer clears the question. At most 2,000 characters (an essay's: "
+        "20,000).",
     )  # fmt: skip
 
 

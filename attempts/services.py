@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from functools import reduce
 
 from django.db import IntegrityError, transaction
@@ -25,15 +26,19 @@ from attempts.models import (
     Highlight,
     Violation,
     ViolationType,
+    WritingMark,
 )
 from attempts.signals import attempt_counts_changed
-from exams.marking import band_for
+from exams.choices import WRITING_MODULES
+from exams.marking import band_for, essay_words, writing_band
 from exams.selectors import paper_shape
 from ielts_site.clock import iso, now
 from ielts_site.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from realtime.events import Audience, publish_on_commit, publish_to_attempt_watchers_on_commit
 
 MAX_ANSWER_CHARS = 2000
+MAX_ESSAY_CHARS = 20000  # an essay's answer (Unicode code points, as Python counts a str)
+ESSAY_LOG_EXCERPT_CHARS = 80
 MAX_HIGHLIGHT_CHARS = 10000
 MAX_NOTE_CHARS = 500
 # How far ahead of the server a student's clock may run before the time they say they made an event is ignored.
@@ -380,8 +385,9 @@ class _EventBatch:
         return question_id
 
     def _answer_submitted(self, attempt: Attempt, *, question_id, answer) -> dict:
-        answer = _answer_text(answer)
         question_id = self._paper_question(attempt, question_id)
+        essay = question_id in self.shapes[attempt.pk].essay_ids
+        answer = _answer_text(answer, max_chars=MAX_ESSAY_CHARS if essay else MAX_ANSWER_CHARS)
         _require_open(attempt)
         self.answers[attempt.pk, question_id] = Answer(
             attempt=attempt, question_id=question_id, answer=answer, answered_at=now()
@@ -392,6 +398,12 @@ class _EventBatch:
             self.answered[attempt.pk].discard(question_id)
         data = {"question_id": question_id, "answer": answer}
         self.publishes.append((attempt, "answer_submitted", {**data, "answered_count": len(self.answered[attempt.pk])}))
+        if essay:
+            # An essay is saved about once a second as it is typed: its log keeps the size and first words of each
+            # save, not the whole text every second (the answer row holds the text; the feed and the item analysis
+            # read the log on every load).
+            excerpt = answer[:ESSAY_LOG_EXCERPT_CHARS]
+            return {"question_id": question_id, "answer": excerpt, "words": essay_words(answer), "chars": len(answer)}
         return data
 
     def _progress_update(self, attempt: Attempt, *, passage_index, question_index) -> dict:
@@ -590,15 +602,15 @@ def _made_at(attempt: Attempt, value) -> str | None:
     return iso(min(moment, current))
 
 
-def _answer_text(answer) -> str:
+def _answer_text(answer, *, max_chars: int) -> str:
     if answer is None:
         return ""
     if not isinstance(answer, str):
         raise InvalidInput("answer must be text.", code="invalid")
     if "\x00" in answer:
         raise InvalidInput("answer must not contain NUL characters.", code="invalid")
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise InvalidInput(f"answer is longer than {MAX_ANSWER_CHARS} characters.", code="too_long")
+    if len(answer) > max_chars:
+        raise InvalidInput(f"answer is longer than {max_chars} characters.", code="too_long", field="answer")
     return answer
 
 
@@ -628,10 +640,14 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
         if occasion not in questions_of:
             questions_of[occasion] = list(attempt.occasion.paper_questions())
         questions = questions_of[occasion]
-        attempt.score = sum(1 for q in questions if q.is_correct(given[attempt.pk].get(q.pk)))
-        attempt.band = band_for(
-            attempt.score, len(questions), module=attempt.test.module, table=attempt.test.band_table
-        )
+        if attempt.test.module in WRITING_MODULES:  # essays are marked by teachers: the band is theirs
+            attempt.score = None
+            attempt.band = writing_band_of(attempt, [q for q in questions if q.is_essay])
+        else:
+            attempt.score = sum(1 for q in questions if q.is_correct(given[attempt.pk].get(q.pk)))
+            attempt.band = band_for(
+                attempt.score, len(questions), module=attempt.test.module, table=attempt.test.band_table
+            )
         attempt.status = AttemptStatus.SUBMITTED
         attempt.submitted_at = moment
         attempt.end_offline_stretch(moment)
@@ -642,14 +658,28 @@ def attempts_close(attempts: Sequence[Attempt], *, reason: str) -> None:
         AttemptEvent(
             attempt=attempt,
             type="attempt_submitted",
-            data={"reason": reason, "score": attempt.score, "band": str(attempt.band)},
+            data={"reason": reason, "score": attempt.score, "band": _band_text(attempt.band)},
             created_at=moment,
         )
         for attempt in attempts
     )
     for attempt in attempts:
-        _publish(attempt, "attempt_submitted", score=attempt.score, band=float(attempt.band), reason=reason)
+        band = float(attempt.band) if attempt.band is not None else None
+        _publish(attempt, "attempt_submitted", score=attempt.score, band=band, reason=reason)
     _counts_changed(attempts)
+
+
+def _band_text(band) -> str | None:
+    return None if band is None else str(band)
+
+
+def writing_band_of(attempt: Attempt, essays) -> Decimal | None:
+    """The attempt's writing band from its marks, once every one of these essays is marked (else None)."""
+    marks = {mark.question_id: mark for mark in WritingMark.objects.filter(attempt=attempt)}
+    if not essays or any(essay.pk not in marks for essay in essays):
+        return None
+    band = writing_band({essay.task: float(marks[essay.pk].band) for essay in essays})
+    return Decimal(str(band))
 
 
 @transaction.atomic

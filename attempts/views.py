@@ -25,7 +25,9 @@ from attempts.serializers import (
     AttemptSerializer,
     PracticeResultsSerializer,
     PracticeSerializer,
+    WritingMarkInputSerializer,
 )
+from attempts.writing import attempt_mark_writing
 from ielts_site.errors import NotFound
 from sessions_app import services as session_services
 from sessions_app.serializers import ExtraTimeInputSerializer, ReopenInputSerializer, ReviewInputSerializer
@@ -49,7 +51,7 @@ class IsAttemptTeacher(IsStaffMember):
         return attempt_is_teacher(attempt, request.user)
 
 
-CONTROLS = ("extra_time", "finish", "reopen", "review_violation")
+CONTROLS = ("extra_time", "finish", "reopen", "review_violation", "mark_writing")
 
 
 @extend_schema(tags=["attempts"])
@@ -133,6 +135,17 @@ class AttemptViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         body = self._body(ReviewInputSerializer)
         return self._detail(
             session_services.violation_review(attempt=attempt, violation_id=int(violation_id), by=request.user, **body)
+        )
+
+    @extend_schema(request=WritingMarkInputSerializer, responses={200: AttemptSerializer})
+    @action(detail=True, methods=["post"], url_path=r"writing/(?P<question_id>[0-9]{1,18})")
+    def mark_writing(self, request, pk=None, question_id=None):
+        """Mark one essay of a submitted attempt: the four criteria (whole bands 0–9) and a comment; marking it
+        again replaces its marks. 409 unless submitted; 404 for a question that is not an essay of its paper."""
+        attempt = self.get_object()
+        body = self._body(WritingMarkInputSerializer)
+        return self._detail(
+            attempt_mark_writing(attempt=attempt, question_id=int(question_id), by=request.user, **body)
         )
 
 

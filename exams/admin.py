@@ -42,7 +42,7 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-                  "evidence_end")  # fmt: skip
+                  "evidence_end", "task", "min_words", "image")  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -149,8 +149,9 @@ class QuestionInline(OwnedPaperInline, admin.TabularInline):
     form = InlineQuestionForm
     formset = QuestionInlineFormSet
     extra = 0
+    # The chart is uploaded on the question's own page (or over the API), not in the paper's row of questions.
     fields = ("number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-              "evidence_end")  # fmt: skip
+              "evidence_end", "task", "min_words")  # fmt: skip
     formfield_overrides = _COMPACT
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -350,7 +351,7 @@ class QuestionAdmin(OwnedPaperRowAdmin):
     search_fields = ("prompt", "test__title")
     list_select_related = ("test", "passage")
     fields = ("test", "number", "passage", "type", "prompt", "options", "answers", "word_limit", "evidence_start",
-              "evidence_end")  # fmt: skip
+              "evidence_end", "task", "min_words", "image")  # fmt: skip
     ordering = ("test", "number")
 
     def get_form(self, request, obj=None, **kwargs):

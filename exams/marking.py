@@ -2,8 +2,11 @@
 
 import json
 import logging
+import math
+import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 
 from exams.choices import Module
 from exams.validation import band_table_problem
@@ -108,3 +111,39 @@ def band_for(score: int, question_count: int, *, module: str, table: Sequence[Se
         if raw >= lowest:
             return band
     return 0.0
+
+
+# ---------------------------------------------------------------- Writing
+
+# A word as the Writing page counts it: a run of letters, digits, apostrophes and hyphens. static/common/words.js
+# holds the same pattern (`/[\p{L}\p{N}'’-]+/gu`): the page, the monitor and the server count alike.
+ESSAY_WORD = re.compile(r"(?:[^\W_]|['’-])+")
+WRITING_CRITERIA = ("TA", "CC", "LR", "GRA")
+
+
+def essay_words(text: str | None) -> int:
+    return len(ESSAY_WORD.findall(text or ""))
+
+
+def down_to_half_band(value: Fraction) -> float:
+    return math.floor(value * 2) / 2
+
+
+def nearest_half_band(value: Fraction) -> float:
+    """To the nearest half band, a quarter rounding up (6.25 → 6.5, 6.75 → 7.0)."""
+    return math.floor(value * 2 + Fraction(1, 2)) / 2
+
+
+def writing_task_band(criteria: Mapping[str, int]) -> float:
+    """A task's band: the mean of its four criteria (whole bands), rounded down to the nearest half band."""
+    return down_to_half_band(Fraction(sum(criteria[name] for name in WRITING_CRITERIA), len(WRITING_CRITERIA)))
+
+
+def writing_band(task_bands: Mapping[int, float]) -> float | None:
+    """The writing band of an attempt from its tasks' bands (task → band): (Task 1 + 2 × Task 2) / 3 to the nearest
+    half band; a paper of one task: that task's band; None without any."""
+    if not task_bands:
+        return None
+    if set(task_bands) != {1, 2}:
+        return float(next(iter(task_bands.values())))
+    return nearest_half_band((Fraction(task_bands[1]) + 2 * Fraction(task_bands[2])) / 3)

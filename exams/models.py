@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from exams.choices import Module, QuestionType
+from exams.choices import WRITING_MODULES, Module, QuestionType
 from exams.marking import is_correct
 from exams.validation import (
+    essay_field_problems,
     evidence_problem,
     validate_answers,
     validate_band_table,
@@ -153,6 +154,13 @@ class Question(models.Model):
     evidence_end = models.PositiveIntegerField(
         null=True, blank=True, help_text="Evidence span: the character after its last one (end exclusive)."
     )
+    # An essay's (Writing): its task, the words it asks for at least, and the chart or diagram it shows (a file
+    # through the storage API, served by the files view; empty until uploaded).
+    task = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=[(1, "Task 1"), (2, "Task 2")], help_text="Essays only: Task 1 or Task 2."
+    )
+    min_words = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Essays only: at least 1.")
+    image = models.FileField(upload_to="questions/", blank=True, help_text="Essays only: a PNG or JPEG chart.")
 
     class Meta:
         ordering = ["test", "number"]
@@ -164,6 +172,16 @@ class Question(models.Model):
                 | models.Q(evidence_start__lt=models.F("evidence_end")),
                 name="question_evidence_whole_and_forward",
             ),
+            models.UniqueConstraint(
+                fields=["test", "task"], condition=models.Q(task__isnull=False), name="question_one_essay_per_task"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(task__isnull=True) | models.Q(task__in=[1, 2]), name="question_task_1_or_2"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_words__isnull=True) | models.Q(min_words__gte=1),
+                name="question_min_words_from_1",
+            ),
         ]
 
     def __str__(self):
@@ -171,8 +189,11 @@ class Question(models.Model):
 
     def clean(self):
         super().clean()
-        errors = {}
-        for name, check in (("options", validate_options), ("answers", validate_answers)):
+        errors = {name: [problem] for name, problem in essay_field_problems(self.__dict__).items()}
+        checks = [("options", validate_options)]
+        if self.type != QuestionType.ESSAY:
+            checks.append(("answers", validate_answers))
+        for name, check in checks:
             try:
                 check(getattr(self, name))
             except ValidationError as exc:
@@ -181,6 +202,8 @@ class Question(models.Model):
         problem = evidence_problem(self.evidence_start, self.evidence_end, text_length=len(text or ""))
         if problem:
             errors["evidence_end" if self.evidence_start is not None else "evidence_start"] = [problem]
+        if self.test_id and self.type and self.is_essay != (self.test.module in WRITING_MODULES):
+            errors["type"] = ["Writing papers hold only ESSAY questions, and ESSAY questions only Writing papers."]
         if errors:
             raise ValidationError(errors)
 
@@ -192,5 +215,11 @@ class Question(models.Model):
         return {"passage_id": self.passage_id, "position_start": self.evidence_start,
                 "position_end": self.evidence_end}  # fmt: skip
 
+    @property
+    def is_essay(self) -> bool:
+        return self.type == QuestionType.ESSAY
+
     def is_correct(self, answer: str | None) -> bool:
+        if self.is_essay:  # an essay is marked by its teachers, never by the key
+            return False
         return is_correct(answer, accepted=self.answers, word_limit=self.word_limit)

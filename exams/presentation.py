@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from exams.choices import Module, QuestionType
 
-STUDENT_QUESTION_FIELDS = ("id", "number", "type", "prompt", "options", "word_limit")
+STUDENT_QUESTION_FIELDS = ("id", "number", "type", "prompt", "options", "word_limit", "image", "min_words", "task")
 STUDENT_PASSAGE_FIELDS = ("id", "order", "title", "text", "audio", "audio_seconds")
 
 # The fixed choices of the judgement questions, in the order the real test shows them.
@@ -35,10 +35,21 @@ INSTRUCTIONS = {
     QuestionType.MATCHING: "Choose the correct letter from the list.",
     QuestionType.SENTENCE_COMPLETION: "Complete the sentences with words from the passage.",
     QuestionType.SHORT_ANSWER: "Answer the questions with words from the passage.",
+    QuestionType.ESSAY: "",
 }
 HEADINGS_INSTRUCTIONS = "Choose the correct heading for each paragraph from the list of headings."
 PARAGRAPH_INSTRUCTIONS = "Choose the letter of the paragraph."
 ROMAN_NUMERAL = re.compile(r"^[ivxlc]+$")
+
+
+def question_image_url(question) -> str | None:
+    """Where a page or a client fetches a question's image (the protected files view serves it), or None until one is
+    uploaded. `question` is a Question or a row of its values."""
+    if isinstance(question, dict):
+        question_id, image = question["id"], question.get("image")
+    else:
+        question_id, image = question.pk, question.image
+    return f"/api/v1/files/questions/{question_id}/image" if image else None
 
 
 def word_limit_text(word_limit: int | None) -> str:
@@ -66,7 +77,12 @@ def question_view(question: dict) -> dict:
         choices = [option_choice(str(option)) for option in question["options"]]
     else:
         choices = []
-    return {**question, "choices": choices, "word_limit_text": word_limit_text(question["word_limit"])}
+    return {
+        **question,
+        "image": question_image_url(question),
+        "choices": choices,
+        "word_limit_text": word_limit_text(question["word_limit"]),
+    }
 
 
 def block_view(questions: list[dict]) -> dict:
@@ -145,6 +161,8 @@ def paper_view(passages: list[dict], questions: list[dict]) -> list[dict]:
                 "questions": own,
                 "blocks": blocks,
                 "first_number": own[0]["number"] if own else None,
+                # A Writing part: its one essay (the page shows the task beside a text box, not a passage).
+                "essay": next((q for q in own if q["type"] == QuestionType.ESSAY), None),
                 "last_number": own[-1]["number"] if own else None,
             }
         )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models.functions import Length
 
-from exams.models import Passage, Question, Test
+from exams.models import Passage, Question, QuestionType, Test
 
 
 def papers_owned_by(user):
@@ -45,6 +45,7 @@ class PaperShape:
     question_ids: frozenset
     question_indexes: frozenset
     passage_lengths: dict
+    essay_ids: frozenset = frozenset()  # the essays among them: their answers may be longer
 
     @property
     def passage_count(self) -> int:
@@ -67,11 +68,12 @@ def paper_shape(test: Test, passage_orders=None) -> PaperShape:
     passages = Passage.objects.filter(test_id=test.pk)
     if passage_orders:
         passages = passages.filter(order__in=passage_orders)
-    questions = Question.objects.filter(test_id=test.pk, passage__in=passages)
+    questions = list(Question.objects.filter(test_id=test.pk, passage__in=passages).values_list("pk", "number", "type"))
     shape = PaperShape(
-        question_ids=frozenset(questions.values_list("pk", flat=True)),
-        question_indexes=frozenset(number - 1 for number in questions.values_list("number", flat=True)),
+        question_ids=frozenset(pk for pk, _, _ in questions),
+        question_indexes=frozenset(number - 1 for _, number, _ in questions),
         passage_lengths=dict(passages.annotate(length=Length("text")).values_list("pk", "length")),
+        essay_ids=frozenset(pk for pk, _, qtype in questions if qtype == QuestionType.ESSAY),
     )
     _shapes[key] = (test.updated_at, shape)
     return shape

@@ -1,18 +1,27 @@
 """Shapes of a paper. Staff see the answer keys; a student's view is the same without `answers`."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
-from exams.presentation import STUDENT_PASSAGE_FIELDS, STUDENT_QUESTION_FIELDS, passage_audio_url, student_passage
+from exams.presentation import (
+    STUDENT_PASSAGE_FIELDS,
+    STUDENT_QUESTION_FIELDS,
+    passage_audio_url,
+    question_image_url,
+    student_passage,
+)
 from exams.validation import (
+    essay_field_problems,
     evidence_problem,
     validate_answers,
     validate_band_table,
     validate_finite_json,
     validate_options,
+    writing_paper_problem,
 )
 
 SMALL_INT_MAX = 32767  # PositiveSmallIntegerField
@@ -45,10 +54,15 @@ class PaperField(serializers.Field):
 
 
 class StudentQuestionSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField(help_text="An essay's chart: its URL (the API's credentials), or null.")
+
     class Meta:
         model = Question
         fields = list(STUDENT_QUESTION_FIELDS)
         read_only_fields = fields
+
+    def get_image(self, question) -> str | None:
+        return question_image_url(question)
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -194,14 +208,35 @@ class QuestionInputSerializer(serializers.Serializer):
         max_length=50, validators=[validate_options],
     )  # fmt: skip
     answers = serializers.ListField(
-        child=serializers.CharField(max_length=2000), min_length=1, max_length=50, validators=[validate_answers],
-        help_text="Every accepted answer (free strings; marking ignores case and spacing).",
+        child=serializers.CharField(max_length=2000), max_length=50, required=False, default=list,
+        help_text="Every accepted answer (free strings; marking ignores case and spacing). An ESSAY has none.",
     )  # fmt: skip
     word_limit = serializers.IntegerField(min_value=1, max_value=SMALL_INT_MAX, allow_null=True, required=False)
     evidence = EvidenceInputSerializer(
         required=False, allow_null=True, default=None,
         help_text="Optional (staff only): where the passage holds the answer, {position_start, position_end}.",
     )  # fmt: skip
+    task = serializers.IntegerField(
+        min_value=1, max_value=2, allow_null=True, required=False, default=None, help_text="ESSAY only: 1 or 2."
+    )
+    min_words = serializers.IntegerField(
+        min_value=1, max_value=SMALL_INT_MAX, allow_null=True, required=False, default=None,
+        help_text="ESSAY only: the words it asks for at least (150 for Task 1, 250 for Task 2 in the real test).",
+    )  # fmt: skip
+
+    def validate(self, data):
+        """What holds whatever the paper's module: a question other than an essay needs its answers and has no task
+        or min_words (an essay's own fields, and which module holds what, are the paper's check)."""
+        if data["type"] == QuestionType.ESSAY:
+            return data
+        errors = {name: [why] for name, why in essay_field_problems(data).items()}
+        try:
+            validate_answers(data["answers"])
+        except DjangoValidationError as exc:
+            errors["answers"] = exc.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
 
 
 class PassageInputSerializer(serializers.Serializer):
@@ -241,6 +276,26 @@ class TestCreateSerializer(serializers.Serializer):
     time_limit_minutes = serializers.IntegerField(min_value=TIME_LIMIT_MINUTES[0], max_value=TIME_LIMIT_MINUTES[-1])
     passages = PassageInputSerializer(many=True, allow_empty=False, max_length=20)
     band_table = band_table_field(required=False, default=None)
+
+    def validate(self, data):
+        """The paper's questions fit its module (Writing: essays only, one per task), and each essay has its task and
+        min_words and no answers."""
+        where = [(p, q) for p, passage in enumerate(data["passages"]) for q in range(len(passage["questions"]))]
+        questions = [q for passage in data["passages"] for q in passage["questions"]]
+        problems = {}
+        if problem := writing_paper_problem(data["module"], questions):
+            index, field, why = problem
+            problems[where[index]] = {field: [why]}
+        else:
+            for index, question in enumerate(questions):
+                if question["type"] == QuestionType.ESSAY and (found := essay_field_problems(question)):
+                    problems[where[index]] = {name: [why] for name, why in found.items()}
+        if problems:
+            nested: dict = {}
+            for (passage, question), found in problems.items():
+                nested.setdefault(passage, {"questions": {}})["questions"][question] = found
+            raise serializers.ValidationError({"passages": nested})
+        return data
 
 
 class TestPatchSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -14,12 +15,14 @@ from exams.audio import AUDIO_TYPES, UnreadableAudio, audio_length_seconds, time
 from exams.models import TIME_LIMIT_MINUTES, Module, Passage, Question, QuestionType, Test
 from exams.selectors import paper_in_use, paper_is_owned_by
 from exams.validation import (
+    essay_field_problems,
     evidence_problem,
     numbering_problem,
     validate_answers,
     validate_band_table,
     validate_finite_json,
     validate_options,
+    writing_paper_problem,
 )
 from ielts_site.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -50,6 +53,10 @@ def _validate_paper(*, module: str, time_limit_minutes: int, passages: list[dict
     problem = numbering_problem(numbers)
     if problem:
         raise InvalidInput(problem)
+    questions = [q for p in passages for q in p.get("questions", [])]
+    if problem := writing_paper_problem(module, questions):
+        index, name, why = problem
+        raise InvalidInput(f"Question {questions[index]['number']}: {why}", field=name)
     for passage in passages:
         if not (passage.get("text") or "").strip():
             raise InvalidInput("Every passage needs text.")
@@ -58,7 +65,11 @@ def _validate_paper(*, module: str, time_limit_minutes: int, passages: list[dict
                 raise InvalidInput(f"Question {question['number']}: unknown type {question['type']!r}.")
             label = f"Question {question['number']}"
             answers, options = question.get("answers"), question.get("options")
-            _check(validate_answers, [] if answers is None else answers, label=label)
+            if problems := essay_field_problems(question):
+                name, problem = next(iter(problems.items()))
+                raise InvalidInput(f"{label}: {problem}", field=name)
+            if question["type"] != QuestionType.ESSAY:
+                _check(validate_answers, [] if answers is None else answers, label=label)
             _check(validate_options, [] if options is None else options, label=label)
             word_limit = question.get("word_limit")
             if word_limit is not None and int(word_limit) < 1:
@@ -84,8 +95,10 @@ def _write_content(test: Test, passages: list[dict]) -> None:
                 type=q["type"],
                 prompt=q.get("prompt", ""),
                 options=list(q.get("options") or []),
-                answers=[str(a) for a in q["answers"]],
+                answers=[str(a) for a in q.get("answers") or []],
                 word_limit=q.get("word_limit"),
+                task=q.get("task"),
+                min_words=q.get("min_words"),
                 evidence_start=(q.get("evidence") or {}).get("position_start"),
                 evidence_end=(q.get("evidence") or {}).get("position_end"),
             )
@@ -249,11 +262,43 @@ def version_for_edit(test: Test) -> EditableVersion:
             test=copy, passage_id=edit.passage_ids[question.passage_id], number=question.number, type=question.type,
             prompt=question.prompt, options=question.options, answers=question.answers,
             word_limit=question.word_limit, evidence_start=question.evidence_start,
-            evidence_end=question.evidence_end,
+            evidence_end=question.evidence_end, task=question.task, min_words=question.min_words,
+            image=question.image.name,  # the same stored file: a new image is saved under a new name
         ).pk  # fmt: skip
     latest.sessions.filter(started_at__isnull=True).update(test=copy)
     latest.practices.update(test=copy)  # their next attempts take the new version; those taken keep theirs
     return edit
+
+
+# What an image's first bytes are, by its declared type (the body must be what it says it is).
+IMAGE_SIGNATURES = {"image/png": (b"\x89PNG\r\n\x1a\n",), "image/jpeg": (b"\xff\xd8\xff",)}
+IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+
+
+def require_paper_editor(test: Test, by) -> None:
+    """Only the paper's author or an admin changes it (a teacher changes only their own papers, as in the admin)."""
+    _require_owner(test, by)
+
+
+@transaction.atomic
+def question_set_image(*, test: Test, question_id: int, content: bytes, content_type: str, by=None) -> Test:
+    """Give an essay its chart or diagram (a PNG or JPEG, checked by its first bytes), stored through the storage
+    API; in the latest version, or in a new one when a started session uses that. A refused upload changes nothing.
+    Returns the version written."""
+    _require_owner(test, by)
+    question = test.questions.filter(pk=question_id).first()
+    if question is None:
+        raise NotFound("No such question in this paper.")
+    if not question.is_essay:
+        raise InvalidInput("Only an ESSAY question shows an image.", field="image")
+    if content_type not in IMAGE_SIGNATURES:
+        raise InvalidInput("An image is a PNG or a JPEG.", field="image")
+    if not content.startswith(IMAGE_SIGNATURES[content_type]):
+        raise InvalidInput(f"The body is not a {IMAGE_EXTENSIONS[content_type].upper()} image.", field="image")
+    edit = version_for_edit(test)
+    target = Question.objects.get(pk=edit.question_id(question.pk))
+    target.image.save(f"q{target.pk}.{IMAGE_EXTENSIONS[content_type]}", ContentFile(content), save=True)
+    return edit.test
 
 
 @transaction.atomic

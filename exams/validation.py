@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from exams.choices import WRITING_MODULES, WRITING_TASKS, QuestionType
+
 MAX_LIST_ITEMS = 50
 MAX_STRING_LENGTH = 2000
 MAX_RAW_SCORE = 40
@@ -130,4 +132,42 @@ def numbering_problem(numbers: Iterable[int]) -> str | None:
     numbers = sorted(numbers)
     if numbers != list(range(1, len(numbers) + 1)):
         return "Questions must be numbered 1..N across the paper, each number once."
+    return None
+
+
+def essay_field_problems(question: dict) -> dict[str, str]:
+    """What is wrong with one question's essay fields (field → why): an `ESSAY` has a `task` (1 or 2), a
+    `min_words` of at least 1 and no accepted answers; any other question has neither `task` nor `min_words`
+    and needs its answers (checked by `validate_answers`)."""
+    problems = {}
+    task, min_words = question.get("task"), question.get("min_words")
+    if question.get("type") == QuestionType.ESSAY:
+        if task not in WRITING_TASKS or isinstance(task, bool):
+            problems["task"] = "An essay is Task 1 or Task 2."
+        if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 1:
+            problems["min_words"] = "An essay needs min_words, a whole number of at least 1."
+        if question.get("answers"):
+            problems["answers"] = "An essay has no accepted answers: its teachers mark it."
+    else:
+        if task is not None:
+            problems["task"] = "Only an essay has a task."
+        if min_words is not None:
+            problems["min_words"] = "Only an essay has min_words."
+    return problems
+
+
+def writing_paper_problem(module: str, questions: Iterable[dict]) -> tuple[int, str, str] | None:
+    """(index of the question at fault, field, why) when a paper's questions do not fit its module: Writing papers
+    hold only essays, at most one per task, and essays belong to Writing papers only; else None."""
+    writing = module in WRITING_MODULES
+    tasks = set()
+    for index, question in enumerate(questions):
+        essay = question.get("type") == QuestionType.ESSAY
+        if writing and not essay:
+            return index, "type", "A Writing paper holds only ESSAY questions."
+        if essay and not writing:
+            return index, "type", "ESSAY questions belong to Writing papers only."
+        if essay and question.get("task") in tasks:
+            return index, "task", "A Writing paper has at most one essay per task."
+        tasks.add(question.get("task"))
     return None

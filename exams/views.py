@@ -1,7 +1,8 @@
 """REST face of the test bank: staff create and read papers with keys; a student reads a paper only while taking it."""
 
+from django.conf import settings
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -13,8 +14,16 @@ from attempts.selectors import practice_attempt_open_to_student
 from exams.audio import AUDIO_MAX_BYTES, AUDIO_TYPES
 from exams.models import Passage, Test
 from exams.serializers import StudentTestSerializer, TestCreateSerializer, TestPatchSerializer, TestSerializer
-from exams.services import passage_set_audio, test_create, test_delete, test_set_band_table
-from ielts_site.errors import InvalidInput, NotFound
+from exams.services import (
+    IMAGE_SIGNATURES,
+    passage_set_audio,
+    question_set_image,
+    require_paper_editor,
+    test_create,
+    test_delete,
+    test_set_band_table,
+)
+from ielts_site.errors import InvalidInput, NotFound, TooLarge, UnsupportedType
 from ielts_site.uploads import read_file_body
 from sessions_app.selectors import session_open_to_student
 
@@ -131,6 +140,33 @@ class TestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 test=test, passage_id=int(passage_id), file=body.file, content_type=body.content_type,
                 filename=body.filename, by=request.user,
             )  # fmt: skip
+        return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
+
+    @extend_schema(
+        request={content_type: OpenApiTypes.BINARY for content_type in IMAGE_SIGNATURES},
+        responses={200: TestSerializer},
+        description="Staff who may edit the paper: an ESSAY's chart or diagram, the body being the file (`image/png` "
+        "or `image/jpeg`, at most 5 MiB: 415 for another type, 413 beyond, 400 for a body that is not the image it "
+        "says). A refused upload changes nothing; a paper a started session uses gets a new version.",
+    )
+    @action(detail=True, methods=["put"], url_path=r"questions/(?P<question_id>[0-9]{1,18})/image")
+    def image(self, request, pk=None, question_id=None):
+        test = self._staff_version()
+        require_paper_editor(test, request.user)
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type not in IMAGE_SIGNATURES:
+            raise UnsupportedType("Send the image as image/png or image/jpeg.")
+        limit = settings.QUESTION_IMAGE_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise TooLarge(f"An image may be at most {limit // (1024 * 1024)} MiB.")
+        # Read from the stream, never `request.body` (DATA_UPLOAD_MAX_MEMORY_SIZE is JSON's limit, not a file's).
+        content = request._request.read(limit + 1)
+        if len(content) > limit:
+            raise TooLarge(f"An image may be at most {limit // (1024 * 1024)} MiB.")
+        test = question_set_image(
+            test=test, question_id=int(question_id), content=content, content_type=content_type, by=request.user
+        )
         return Response(TestSerializer(_with_content(Test.objects.all()).get(pk=test.pk)).data)
 
     @extend_schema(description="Admins: delete the paper and all its versions; 409 while any session uses it.")

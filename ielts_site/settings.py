@@ -219,6 +219,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 # Bodies: JSON and forms up to 1 MiB (413 beyond; file uploads have their own limits).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# A file sent whole as the body (PUT .../image) has its own limit; the middleware lets it reach its view.
+QUESTION_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 REQUEST_JSON_MAX_DEPTH = 64
 
 REST_FRAMEWORK = {
@@ -305,7 +308,7 @@ SERVER_DEAD_AFTER_SECONDS = float(os.environ.get("SERVER_DEAD_AFTER_SECONDS", "2
 # A stable name for this server process (e.g. "web-1"); its stale connections are cleared when it starts.
 SERVER_NAME = os.environ.get("SERVER_NAME", "")
 WS_TICKET_SECONDS = 30
-WS_MAX_MESSAGE_BYTES = 64 * 1024
+WS_MAX_MESSAGE_BYTES = 128 * 1024  # the longest essay (20,000 characters) fits in one
 WS_RATE_BURST = 500
 WS_RATE_PER_SECOND = 20
 # Threads of each server process for the WebSocket consumer's database calls (realtime/db.py). SQLite takes

@@ -11,10 +11,12 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Role, User
 from accounts.selectors import users_with_role
-from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType
+from attempts.models import Answer, Attempt, AttemptEvent, AttemptStatus, Verdict, ViolationType, WritingMark
 from attempts.selectors import practices_visible_to
 from classes.models import Class
 from classes.selectors import classes_visible_to
+from exams.choices import QuestionType
+from exams.marking import essay_words
 from ielts_site.clock import iso, now
 from sessions_app.models import Session, SessionStatus, TeacherMessage
 from sessions_app.selectors import session_stats, sessions_visible_to
@@ -130,6 +132,8 @@ def paper_outline(session: Session) -> dict:
         "passage_count": session.paper_passages().count(),
         "question_count": questions.count(),
         "question_numbers": dict(questions.values_list("pk", "number")),
+        # A Writing paper's tasks, whose words written so far the cards show.
+        "essays": list(questions.filter(type=QuestionType.ESSAY).values("id", "task", "min_words")),
     }
 
 
@@ -307,7 +311,21 @@ def session_results(session: Session) -> dict:
     for student in students:
         student["username"] = usernames.get(student["student_id"], "")
         student["status_label"] = AttemptStatus(student["status"]).label if student["status"] else None
+    essays = list(session.paper_questions().filter(type=QuestionType.ESSAY).values_list("pk", "task"))
+    if essays:  # a Writing paper: each task's band beside the writing band
+        task_of = dict(essays)
+        bands: dict[int, dict[int, float]] = {}
+        for attempt_id, question_id, band in WritingMark.objects.filter(attempt__session=session).values_list(
+            "attempt_id", "question_id", "band"
+        ):
+            bands.setdefault(attempt_id, {})[task_of.get(question_id)] = float(band)
+        for student in students:
+            student["task_bands"] = bands.get(student["attempt_id"], {})
+            student["task_bands_text"] = " · ".join(
+                f"Task {task} {band:.1f}" for task, band in sorted(student["task_bands"].items())
+            )
     return {
+        "writing_tasks": sorted(task for _, task in essays),
         "stats": stats,
         "students": students,
         "questions": sorted(stats["questions"], key=lambda q: q["number"]),
@@ -412,3 +430,41 @@ def listening_timeline(session) -> dict | None:
         "audioStartedAt": iso(started),
         "partSeconds": [seconds or 0 for seconds in session.paper_passages().values_list("audio_seconds", flat=True)],
     }
+
+
+def session_writing_sheet(session: Session) -> dict:
+    """The marking page's essays: each participant's attempt with, per task, the text, its words and the marks so
+    far (the task's band and the student's writing band once every task is marked). Four queries."""
+    essays = list(session.paper_questions().filter(type=QuestionType.ESSAY).order_by("number"))
+    attempts = {
+        attempt.student_id: attempt
+        for attempt in Attempt.objects.filter(session=session).select_related("student").order_by("pk")
+    }
+    texts = dict(
+        ((a, q), text)
+        for a, q, text in Answer.objects.filter(attempt__session=session, question__in=essays).values_list(
+            "attempt_id", "question_id", "answer"
+        )
+    )
+    marks = {(m.attempt_id, m.question_id): m for m in WritingMark.objects.filter(attempt__session=session)}
+    rows = []
+    for participant in session.participants.select_related("student").order_by(
+        "student__last_name", "student__first_name", "student__username"
+    ):
+        attempt = attempts.get(participant.student_id)
+        tasks = []
+        for essay in essays:
+            text = texts.get((attempt.pk, essay.pk), "") if attempt else ""
+            tasks.append({"question": essay, "text": text, "words": essay_words(text),
+                          "mark": marks.get((attempt.pk, essay.pk)) if attempt else None})  # fmt: skip
+        rows.append(
+            {
+                "student": participant.student,
+                "attempt": attempt,
+                "markable": attempt is not None and attempt.status == AttemptStatus.SUBMITTED,
+                "tasks": tasks,
+                "to_mark": sum(1 for task in tasks if task["mark"] is None),
+                "band": float(attempt.band) if attempt and attempt.band is not None else None,
+            }
+        )
+    return {"essays": essays, "students": rows, "to_mark": sum(row["to_mark"] for row in rows if row["markable"])}

@@ -1,9 +1,9 @@
 """The teacher's pages: dashboard, class (its forms post to the same URL), a practice's results, live monitor,
-results (and CSV), an attempt's timeline (and the review of one of its violations)."""
+results (and CSV), Writing to mark, an attempt's timeline (and the review of one of its violations)."""
 
 from django.urls import include, path
 
-from monitoring.views import class_page, dashboard, live, practice, results, timeline, trends
+from monitoring.views import class_page, dashboard, live, practice, results, timeline, trends, writing
 
 urlpatterns = [
     path("teacher/", dashboard.dashboard, name="teacher-dashboard"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("teacher/sessions/<int:session_id>/results/", results.results, name="teacher-results"),
     path("teacher/sessions/<int:session_id>/results/release/", results.results_release, name="teacher-results-release"),
     path("teacher/sessions/<int:session_id>/results.csv", results.results_csv, name="teacher-results-csv"),
+    path("teacher/sessions/<int:session_id>/writing/", writing.writing, name="teacher-writing"),
     path("teacher/attempts/<int:attempt_id>/timeline/", timeline.timeline, name="teacher-timeline"),
     path(
         "teacher/attempts/<int:attempt_id>/violations/<int:violation_id>/review/",

@@ -22,6 +22,7 @@ from classes.services import class_create
 from exams.models import Test
 from sessions_app.models import ConnectionStatus, Participant, ServerProcess, Session, SessionStatus
 from sessions_app.services import class_enrol, session_create, session_open_waiting_room, session_start
+from tests.writing_support import marked_practice_attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +128,7 @@ def world(running_session, students, teacher, admin_user, paper, make_user, conn
     other_attempt = other_session.attempts.get()
     attempt_record_violation(attempt=other_attempt, event_id="ov1")
     practice_publish(school_class=running_session.school_class, test=paper, by=teacher)
+    marked_practice_attempt(school_class=running_session.school_class, teacher=teacher, student=students[0])
     return SimpleNamespace(
         session=running_session, attempt=attempt, other_teacher=other_teacher, other_student=other_student,
         other_class=other_class, other_session=other_session, other_attempt=other_attempt,
@@ -142,7 +144,7 @@ def test_every_model_of_ours_is_registered():
         "accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class", "classes.Enrolment",
         "sessions_app.Session", "sessions_app.Participant", "sessions_app.ServerProcess",
         "sessions_app.LiveConnection", "attempts.Attempt", "attempts.Answer", "attempts.Highlight",
-        "attempts.Violation", "attempts.AttemptEvent", "attempts.Practice",
+        "attempts.Violation", "attempts.AttemptEvent", "attempts.Practice", "attempts.WritingMark",
     }  # fmt: skip
 
 
@@ -173,9 +175,9 @@ def test_a_teacher_sees_the_pages_of_their_own_rows(world, teacher, model):
 def test_add_pages_render_where_adding_is_allowed(world, admin_user, teacher):
     for user, addable in (
         (admin_user, {"accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class",
-                      "classes.Enrolment", "sessions_app.Session", "attempts.Practice"}),
+                      "classes.Enrolment", "sessions_app.Session", "attempts.Practice", "attempts.WritingMark"}),
         (teacher, {"accounts.User", "exams.Test", "exams.Passage", "exams.Question", "classes.Class",
-                   "classes.Enrolment", "sessions_app.Session", "attempts.Practice"}),
+                   "classes.Enrolment", "sessions_app.Session", "attempts.Practice", "attempts.WritingMark"}),
     ):  # fmt: skip
         client = client_for(user)
         for model in OUR_MODELS:

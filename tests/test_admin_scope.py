@@ -25,6 +25,7 @@ from exams.services import test_create
 from sessions_app.models import LiveConnection, Participant, ServerProcess, Session
 from sessions_app.services import class_enrol, session_create, session_open_waiting_room, session_start
 from tests.test_admin import form_data
+from tests.writing_support import marked_practice_attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,8 @@ def scope(running_session, students, teacher, admin_user, paper, make_user, conn
         class_a=running_session.school_class, class_b=class_b, paper_a=paper, paper_b=paper_b,
         session_a=running_session, session_b=session_b, attempt_a=attempt,
         practice_a=practice_publish(school_class=running_session.school_class, test=paper, by=teacher),
+        mark_a=marked_practice_attempt(school_class=running_session.school_class, teacher=teacher,
+                                       student=students[0]),
     )  # fmt: skip
 
 
@@ -89,6 +92,7 @@ A_ROW = {
     "attempts.Violation": lambda w: w.attempt_a.violations.first(),
     "attempts.AttemptEvent": lambda w: w.attempt_a.events.first(),
     "attempts.Practice": lambda w: w.practice_a,
+    "attempts.WritingMark": lambda w: w.mark_a,
 }
 
 

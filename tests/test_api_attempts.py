@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ATTEMPT_FIELDS = [
     "id", "session_id", "test_id", "student_id", "status", "started_at", "submitted_at", "ends_at", "server_now",
     "current_passage_index", "current_question_index", "answers", "highlights", "flagged_question_ids",
-    "violations", "score", "band", "extra_seconds", "offline_seconds", "practice_id",
+    "violations", "score", "band", "extra_seconds", "offline_seconds", "practice_id", "writing",
 ]  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from sessions_app.services import (
 from tests.listening_support import listening_paper, wav_bytes
 from tests.test_api_support import API
 from tests.test_api_support import bearer_client as api
+from tests.writing_support import tiny_png
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +93,13 @@ def _none(w):
     return None
 
 
+def _png(w):
+    return RawBody(tiny_png(), "image/png")
+
+
 @dataclass
 class RawBody:
-    """A body sent as it is, with its own Content-Type (a file upload)."""
+    """A body sent as it is (a file), not as JSON."""
 
     content: bytes
     content_type: str
@@ -179,6 +184,12 @@ ROWS = [
     ("passage-audio-file", "running", "get", "/files/passages/{part}/audio", _none, (401, 200, 404, 200, 200, 200)),
     ("question-image-file", "running", "get", "/files/questions/{question}/image", _none,
      (401, 404, 404, 404, 404, 404)),
+    # Writing: the matrix's paper is a Reading one, so its question 1 is no essay (400 / 404 for those allowed);
+    # tests/test_writing_papers.py and test_writing_attempts.py cover the essays.
+    ("question-image", "scheduled", "put", "/tests/{test}/questions/{question}/image", _png,
+     (401, 403, 403, 400, 403, 400)),
+    ("mark-writing", "submitted", "post", "/attempts/{attempt}/writing/{question}",
+     lambda w: {"criteria": {"TA": 6, "CC": 6, "LR": 6, "GRA": 6}}, (401, 403, 403, 404, 404, 404)),
 ]  # fmt: skip
 
 CASES = [
@@ -194,11 +205,12 @@ def test_permission_matrix(row, actor, expected, make_user, connect_student):
     world = build_world(state, make_user, connect_student)
     url = API + path.format(**world.ids)
     data = body(world)
-    client = getattr(api(world.users[actor]), method)
     if isinstance(data, RawBody):
-        response = client(url, data.content, content_type=data.content_type)
+        response = api(world.users[actor]).generic(method.upper(), url, data.content, content_type=data.content_type)
+    elif data is not None:
+        response = getattr(api(world.users[actor]), method)(url, data, format="json")
     else:
-        response = client(url, data, format="json") if data is not None else client(url)
+        response = getattr(api(world.users[actor]), method)(url)
     assert response.status_code == expected, (response.status_code, response.content[:300])
     if expected >= 400:
         assert {"code", "detail"} <= set(response.json()) <= {"code", "detail", "errors"}

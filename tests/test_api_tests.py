@@ -28,7 +28,7 @@ def test_staff_create_a_paper_with_nested_content(teacher):
     first = body["passages"][0]["questions"][0]
     assert first == {
         "id": first["id"], "number": 1, "type": "TRUE_FALSE_NOT_GIVEN", "prompt": "Question 1", "options": [],
-        "word_limit": None, "answers": ["TRUE"], "evidence": None,
+        "word_limit": None, "image": None, "min_words": None, "task": None, "answers": ["TRUE"], "evidence": None,
     }  # fmt: skip
 
 

@@ -77,7 +77,7 @@ def test_the_demo_paper_has_three_passages_and_forty_questions():
     assert all(600 <= len(p.text.split()) <= 900 for p in passages)
     assert [p.questions.count() for p in passages] == [13, 13, 14]
     assert list(test.questions.order_by("number").values_list("number", flat=True)) == list(range(1, 41))
-    assert {q.type for q in test.questions.all()} == set(QuestionType.values)
+    assert {q.type for q in test.questions.all()} == set(QuestionType.values) - {QuestionType.ESSAY}
     # questions run in passage order: 1-13, 14-26, 27-40
     for passage, (first, last) in zip(passages, [(1, 13), (14, 26), (27, 40)], strict=True):
         numbers = sorted(passage.questions.values_list("number", flat=True))
@@ -92,8 +92,9 @@ def test_seed_demo_is_idempotent():
     assert counts() == before
     assert "nothing changed" in output
     assert Session.objects.get(title=SESSION_TITLE).scheduled_at == session.scheduled_at
-    # The Reading paper (3 passages, 40 questions) and the Listening paper (4 parts, 10 questions), a session each.
-    assert before == {"User": 32, "Class": 1, "Enrolment": 30, "Test": 2, "Passage": 7, "Question": 50,
+    # The Reading paper (3 passages, 40 questions) and the Listening paper (4 parts, 10 questions), a session each;
+    # the Writing paper (2 tasks), ready to schedule.
+    assert before == {"User": 32, "Class": 1, "Enrolment": 30, "Test": 3, "Passage": 9, "Question": 52,
                       "Session": 2, "Participant": 60}  # fmt: skip
 
 
@@ -199,3 +200,17 @@ def test_without_espeak_the_listening_paper_waits_for_its_audio(media_root, monk
         output = seed()
         assert all(p.audio for p in Test.objects.get(title=DEMO_LISTENING["title"]).passages.all())
         assert "audio of 4 part(s)" not in output or "new item" in output
+
+
+def test_the_demo_has_a_writing_paper_with_a_chart():
+    from exams.demo_writing import DEMO_WRITING_PAPER, bar_chart_png
+
+    output = seed()
+    writing = Test.objects.get(title=DEMO_WRITING_PAPER["title"])
+    assert writing.module == "ACADEMIC_WRITING" and "Academic Writing: Museums" in output
+    task1, task2 = writing.questions.order_by("number")
+    assert (task1.type, task1.task, task1.min_words, task2.task, task2.min_words) == ("ESSAY", 1, 150, 2, 250)
+    png = task1.image.read()
+    assert png == bar_chart_png() and png.startswith(b"\x89PNG\r\n\x1a\n") and not task2.image
+    seed()
+    assert Test.objects.filter(title=DEMO_WRITING_PAPER["title"]).count() == 1

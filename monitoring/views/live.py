@@ -44,6 +44,7 @@ def live(request, session_id):
         "passageCount": outline["passage_count"],
         "questionCount": outline["question_count"],
         "questionNumbers": outline["question_numbers"],
+        "essays": outline["essays"],
         "actions": {
             action.slug: {"allowed": action.allowed_from, "label": action.label, "done": action.done}
             for action in SESSION_ACTIONS

@@ -102,6 +102,6 @@ def paper_preview(request):
         for question in passage["questions"]:
             # Unsaved rows have no ids: the number stands in, as unique in the paper.
             shown = {**question, "id": question["number"]}
-            questions.append({**{field: shown[field] for field in STUDENT_QUESTION_FIELDS}, "passage_id": order})
+            questions.append({**{field: shown.get(field) for field in STUDENT_QUESTION_FIELDS}, "passage_id": order})
     context = {"paper": paper, "passages": paper_view(passages, questions)}
     return render(request, "teacher/paper_preview.html", context)

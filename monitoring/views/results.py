@@ -163,7 +163,7 @@ def _answer_cells(sheet: dict, attempt_id, *, marked: bool) -> list:
     cells = []
     for question in sheet["questions"]:
         answer = answers.get(question.pk)
-        mark = int(question.is_correct(answer)) if marked else None
+        mark = int(question.is_correct(answer)) if marked and not question.is_essay else None
         cells += [answer, mark]
     return cells
 
@@ -184,6 +184,7 @@ def results_csv(request, session_id):
     rows = [
         [label for _, label in CSV_COLUMNS]
         + [label for q in sheet["questions"] for label in (f"Q{q.number} answer", f"Q{q.number} mark")]
+        + [f"Task {task} band" for task in data["writing_tasks"]]
     ]
     for student in data["students"]:
         attempt_id = student.get("attempt_id")
@@ -199,5 +200,6 @@ def results_csv(request, session_id):
         rows.append(
             [row.get(key) for key, _ in CSV_COLUMNS]
             + _answer_cells(sheet, attempt_id, marked=student.get("score") is not None)
+            + [student["task_bands"].get(task) for task in data["writing_tasks"]]
         )
     return csv_response(rows, filename=f"session-{session.pk}-{slugify(session.title)[:60] or 'results'}-results.csv")

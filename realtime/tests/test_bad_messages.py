@@ -108,12 +108,12 @@ async def test_ids_and_positions_are_checked_against_this_attempts_paper(
 async def test_an_oversized_frame_is_refused_unread(student_and_teacher, settings, db_call):
     student, watcher = student_and_teacher
     question = await db_call(Question.objects.first)
-    data = {"question_id": question.pk, "answer": "é" * 40000}  # 40,000 characters, 80,000 bytes
+    data = {"question_id": question.pk, "answer": "é" * 70000}  # 70,000 characters, 140,000 bytes (limit: 128 KiB)
     frame = json.dumps({"type": "answer_submitted", "data": data, "event_id": "big"}, ensure_ascii=False)
     assert len(frame) < settings.WS_MAX_MESSAGE_BYTES < len(frame.encode())
     await student.send_raw(frame)
     await _rejected(student, watcher, "message_too_large")
-    await student.send_raw(json.dumps({"type": "heartbeat", "data": {"pad": "x" * 70000}}))
+    await student.send_raw(json.dumps({"type": "heartbeat", "data": {"pad": "x" * 140000}}))
     await _rejected(student, watcher, "message_too_large")
     assert await db_call(AttemptEvent.objects.count) == 0
 

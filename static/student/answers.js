@@ -7,6 +7,7 @@ import { $, $$, acceptingInput, page, passageById, questionById, questionEl, que
 import { renderPassage } from "./highlights.js";
 import { renderNavigator, setCurrent } from "./navigator.js";
 import { announce } from "./screens.js";
+import { bindWriting, renderEssay } from "./writing.js";
 
 const TEXT_DEBOUNCE_MS = 600;
 const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
@@ -84,8 +85,11 @@ export function renderAnswers() {
     const value = page.state.answers.get(String(q.id)) ?? "";
     const el = questionEl(q.id);
     if (!el) continue;
+    const essay = $(".essay-answer", el);
     const text = $(".text-answer", el);
-    if (text) {
+    if (essay) {
+      renderEssay(essay, value);
+    } else if (text) {
       if (document.activeElement !== text || !page.textTimers.has(String(q.id))) text.value = value;
       checkWordLimit(text);
     } else {
@@ -120,6 +124,7 @@ export function bindAnswerSheet() {
   sheet.addEventListener("change", (event) => {
     const input = event.target;
     if (!input.dataset || !input.dataset.questionId) return;
+    if (input.classList.contains("essay-answer")) return; // saved as it is typed (writing.js)
     if (!acceptingInput()) {
       renderAnswers();
       return;
@@ -153,4 +158,5 @@ export function bindAnswerSheet() {
     const flag = event.target.closest(".flag-button");
     if (flag) toggleFlag(flag.dataset.questionId);
   });
+  bindWriting();
 }

@@ -71,9 +71,15 @@ export class Outbox {
   /** Queue an event; returns the entry (its event_id is what the server acknowledges). */
   add(type, data, extra = {}) {
     this.seq += 1;
-    const entry = { event_id: newEventId(), type, data, seq: this.seq, created_at: this.now(), ...extra };
+    // `replacesPending`: the new event makes those queued for the same question useless (an essay saved as it is
+    // typed: its newest text is all that counts).
+    const { replacesPending = false, ...fields } = extra;
+    const entry = { event_id: newEventId(), type, data, seq: this.seq, created_at: this.now(), ...fields };
     if (SUPERSEDED_BY_NEXT.has(type)) {
       this.entries = this.entries.filter((e) => e.type !== type);
+    } else if (replacesPending) {
+      const key = replacementKey(entry);
+      this.entries = this.entries.filter((e) => replacementKey(e) !== key);
     }
     this.entries.push(entry);
     this.#save();

@@ -8,6 +8,7 @@ import { commitTextInputs, isAnswered } from "./answers.js";
 import { outbox, queue, socket } from "./connection.js";
 import { countdown, lockInputs } from "./phases.js";
 import { announce, changesText, setBanner, setPhase, updateConnectionUi } from "./screens.js";
+import { showWritingResult } from "./writing.js";
 
 function openSubmitDialog() {
   if (!acceptingInput()) return;
@@ -89,6 +90,10 @@ export function showLost(lost) {
  * each answer with its mark and the keys when the teacher allows a review. */
 export function showResult(attempt) {
   if (!attempt) return;
+  if (attempt.writing && attempt.writing.length) {
+    page.resultHeld = showWritingResult(attempt);
+    return;
+  }
   page.resultHeld = attempt.score == null && attempt.status === "SUBMITTED";
   $("#finished-held").hidden = !page.resultHeld;
   if (attempt.score == null) return;

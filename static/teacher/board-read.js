@@ -58,6 +58,15 @@ export function statusTitle(student, questionCount) {
   return why && student.submitReason !== "STUDENT" ? `${mark} (${why})` : mark;
 }
 
+/** A Writing paper's card: the words written so far per task ("Task 1: 162 words · Task 2: 40 words"). */
+export function wordsLine(board, student) {
+  if (!board.essays.size) return "";
+  return [...board.essays.values()]
+    .sort((a, b) => a.task - b.task)
+    .map((essay) => `Task ${essay.task}: ${plural(student.words.get(key(essay.id)) ?? 0, "word")}`)
+    .join(" · ");
+}
+
 export function positionText(student) {
   return student.passageIndex === null || student.passageIndex === undefined
     ? "–"

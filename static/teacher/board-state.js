@@ -29,6 +29,7 @@ export function createBoard({
   runningStatuses = RUNNING,
   openStatuses = OPEN,
   roster = [],
+  essays = [],
 }) {
   return {
     session: { id: sessionId, status, ends_at: null, paused_at: status === "PAUSED" ? pausedAt : null },
@@ -38,6 +39,7 @@ export function createBoard({
     snapshotAtMs: 0, // the server's time of the last snapshot
     questionCount,
     questionNumbers,
+    essays: new Map(essays.map((essay) => [key(essay.id), essay])), // a Writing paper's tasks, by question id
     givenBack: new Map(Object.entries(givenBack).map(([id, seconds]) => [key(id), seconds])),
     giveBackReason,
     rosterRank: new Map(roster.map((id, index) => [key(id), index])), // the class page's order, by surname
@@ -66,6 +68,7 @@ export function blankStudent(id, name) {
     lastAwaySeconds: null, // how long the last departure they came back from lasted
     violationsConfirmed: 0,
     highlights: new Map(), // String(highlight_id) -> text, in the order they were made
+    words: new Map(), // an essay's String(question_id) -> words written so far
     passageIndex: null,
     questionIndex: null,
     score: null,

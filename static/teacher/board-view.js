@@ -23,6 +23,7 @@ import {
   reviewText,
   statusText,
   statusTitle,
+  wordsLine,
 } from "./board.js";
 
 const CONTROL_LABELS = {
@@ -78,6 +79,7 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       ownTime: $(".own-time", root),
       ownClock: $(".own-clock", root),
       offline: $(".offline-line", root),
+      words: $(".words-line", root),
       offlineTime: $(".offline-time", root),
       giveBack: $('[data-control="give-back"]', root),
       notice: $(".card-notice", root),
@@ -139,6 +141,10 @@ export function createBoardView({ board, statusLabels, questionCount, timelineUr
       parts.fill.style.width = `${Math.min(100, (100 * answered) / total)}%`;
       parts.bar.setAttribute("aria-valuenow", String(answered));
       parts.bar.setAttribute("aria-label", `${answered} of ${questionCount} answered`);
+    });
+    put(card, "words", wordsLine(board, student), (text) => {
+      parts.words.textContent = text;
+      parts.words.hidden = !text;
     });
     put(card, "position", positionText(student), (text) => {
       parts.position.textContent = text;

@@ -8,6 +8,7 @@
 // never older than the last event. The state's shape and shared rules are in board-state.js, the handlers of
 // what the teacher's controls cause in board-teacher.js, and what a teacher reads in board-read.js.
 
+import { countWords } from "../common/words.js";
 import {
   blankStudent,
   departureBegan,
@@ -126,6 +127,9 @@ const HANDLERS = {
     const student = studentFor(board, changes, message.student_id);
     takeAttempt(student, message);
     if (message.answered_count !== undefined) student.answered = message.answered_count;
+    if (board.essays.has(key(message.question_id)) && typeof message.answer === "string") {
+      student.words.set(key(message.question_id), countWords(message.answer));
+    }
     touch(changes, student);
   },
   tab_violation(board, message, replay, changes) {
@@ -278,7 +282,9 @@ export function applySnapshot(board, token, { session, stats, attempts = [], sen
       if (Array.isArray(attempt.violations)) student.violationList = attempt.violations.map(violationOf);
       takeDepartures(student);
       if (attempt.extra_seconds !== undefined) student.extraSeconds = attempt.extra_seconds;
+      student.words = new Map((attempt.writing || []).map((item) => [key(item.question_id), item.words]));
     } else if (old) {
+      student.words = old.words;
       student.flagged = old.flagged;
       student.highlights = old.highlights;
       student.violationList = old.violationList;

@@ -35,6 +35,7 @@ const board = createBoard({
   runningStatuses: config.controlStatuses.running,
   openStatuses: config.controlStatuses.open,
   roster: config.roster,
+  essays: config.essays || [],
 });
 const lanes = createLanes({ ...config.lanes, questionNumbers: config.questionNumbers });
 const counters = { messages: 0, opened: 0 };

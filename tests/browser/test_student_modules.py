@@ -519,3 +519,29 @@ def test_a_note_on_a_highlight_waits_for_its_id_keeps_its_text_and_shows_in_the_
     assert "ref" not in result["ready"]
     assert result["notes"] == ["kept", "the colour"]
     assert result["left"] == 1
+
+
+def test_an_essay_s_newer_save_replaces_the_one_queued_and_words_count_as_the_server_counts(modules):
+    result = run(
+        modules,
+        """
+        localStorage.clear();
+        const box = new outbox.Outbox(outbox.outboxKey(9, 2));
+        box.add("answer_submitted", {question_id: 5, answer: "Museums"}, {replacesPending: true});
+        const other = box.add("answer_submitted", {question_id: 6, answer: "Art"}, {replacesPending: true});
+        const flag = box.add("question_flagged", {question_id: 5, flagged: true});
+        const last = box.add("answer_submitted", {question_id: 5, answer: "Museums rose"}, {replacesPending: true});
+        const words = await import("/static/common/words.js");
+        return {
+            kept: new outbox.Outbox(outbox.outboxKey(9, 2)).pending().map((e) => e.event_id),
+            expected: [other.event_id, flag.event_id, last.event_id],
+            stored: Object.keys(last).includes("replacesPending"),
+            counts: ["", "The chart shows   three museums.", "It's a well-known fact: visitors rose by 25% in 2019.",
+                     "naïve café — déjà vu", "snake_case counts as two", "’Twas the start"].map(words.countWords),
+            label: [words.wordsText(1), words.wordsText(213)],
+        };
+        """,
+    )
+    assert result["kept"] == result["expected"] and not result["stored"]
+    assert result["counts"] == [0, 5, 10, 4, 5, 3]  # the same cases as tests/test_writing_attempts.py
+    assert result["label"] == ["1 word", "213 words"]

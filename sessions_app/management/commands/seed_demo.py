@@ -1,7 +1,8 @@
 """`python manage.py seed_demo`: an admin, a teacher, class "Beacon 31" with 30 students, an original Academic
 Reading paper, a session of it next Monday at 20:00 (Europe/London) and the same paper open for practice (30 minutes
 each, the keys shown once handed in); a Listening paper whose recordings espeak-ng makes on this machine, and a
-session of it an hour before. Idempotent: what exists is left as it is (a part still without audio gets it)."""
+session of it an hour before; an Academic Writing paper (Task 1's bar chart drawn here as a PNG, Task 2 an essay),
+ready to schedule. Idempotent: what exists is left as it is (a part still without audio gets it)."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,9 @@ from classes.models import Class
 from classes.services import class_create
 from exams.demo_listening import DEMO_LISTENING, espeak_available, spoken_wav
 from exams.demo_paper import DEMO_PAPER
+from exams.demo_writing import DEMO_WRITING_PAPER, bar_chart_png
 from exams.models import Test
-from exams.services import passage_set_audio, test_create
+from exams.services import passage_set_audio, question_set_image, test_create
 from ielts_site.clock import now
 from ielts_site.errors import ApplicationError
 from sessions_app.models import Session
@@ -120,6 +122,7 @@ class Command(BaseCommand):
             )  # fmt: skip
             self.created.append(f"practice of {paper.title}")
         self._listening(teacher, school_class)
+        self._writing_paper(teacher)
         return session
 
     def _listening(self, teacher, school_class) -> None:
@@ -149,6 +152,19 @@ class Command(BaseCommand):
             )  # fmt: skip
             self.created.append(f"session {LISTENING_SESSION_TITLE}")
 
+    def _writing_paper(self, teacher: User) -> Test:
+        writing = Test.objects.latest_versions().filter(title=DEMO_WRITING_PAPER["title"]).order_by("pk").first()
+        if writing is None:
+            writing = test_create(**DEMO_WRITING_PAPER, created_by=teacher)
+            self.created.append(f"test {writing.title}")
+        task1 = writing.questions.get(task=1)
+        if not task1.image:
+            writing = question_set_image(
+                test=writing, question_id=task1.pk, content=bar_chart_png(), content_type="image/png", by=teacher
+            )
+            self.created.append(f"the chart of {writing.title}")
+        return writing
+
     def _user(self, *, username: str, password: str, role: str, first_name: str, last_name: str) -> User:
         existing = User.objects.filter(username__iexact=username).first()
         if existing is not None:
@@ -173,6 +189,7 @@ class Command(BaseCommand):
         write(f"Listening: {DEMO_LISTENING['title']} (session {LISTENING_SESSION_TITLE}, an hour before)")
         for note in self.notes:
             write(self.style.WARNING(f"Note: {note}"))
+        write(f"Writing:  {DEMO_WRITING_PAPER['title']} (Task 1 with a chart, Task 2), ready to schedule")
         write(f"Open:     {base_url}")
         write(f"Admin:    {base_url}admin/")
         write("Logins:")
