@@ -42,7 +42,8 @@ def type_in_chunks(page, locator, text: str, *, chunk_words: int = 20, pause_ms:
 @pytest.fixture
 def classroom(transactional_db, make_user):
     from classes.services import class_create
-    from exams.services import test_create
+    from exams.demo_writing import bar_chart_png
+    from exams.services import question_set_image, test_create
     from sessions_app.services import class_enrol, session_create
 
     teacher = make_user("TEACHER", username="tess", first_name="Tess", last_name="Teacher")
@@ -50,6 +51,8 @@ def classroom(transactional_db, make_user):
     klass = class_create(name="Beacon 31", created_by=teacher)
     class_enrol(school_class=klass, student=student)
     paper = test_create(**writing_paper_data(), created_by=teacher)
+    chart = paper.questions.get(task=1)
+    question_set_image(test=paper, question_id=chart.pk, content=bar_chart_png(), content_type="image/png", by=teacher)
     session = session_create(
         school_class=klass, test=paper, title="Writing mock", scheduled_at=timezone.now(), created_by=teacher,
     )  # fmt: skip
@@ -86,6 +89,9 @@ def test_a_student_writes_offline_and_reloads_and_the_teacher_watches_and_marks(
     # Task 1: the task on the left, the box on the right, no spell check, the count as the student types.
     expect(page.get_by_role("tab", name="Task 1")).to_have_attribute("aria-selected", "true")
     expect(page.locator(".writing-task").first).to_contain_text("Summarise the information")
+    chart = page.locator(".writing-task .task-image").first  # Task 1's chart, served to a participant of the session
+    expect(chart).to_be_visible()
+    page.wait_for_function("(image) => image.complete && image.naturalWidth > 0", arg=chart.element_handle())
     box1, box2 = page.locator(f"#answer-{task1.pk}"), page.locator(f"#answer-{task2.pk}")
     expect(box1).to_have_attribute("spellcheck", "false")
     first = essay(60)
