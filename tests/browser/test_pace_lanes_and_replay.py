@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from conftest import paper_data
 from tests.browser.support import login
+from tests.browser.test_student_test_page import wait_until
 from tests.browser.test_teacher_live import SocketStudent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.e2e]
@@ -130,6 +131,8 @@ def test_pace_lanes_show_who_is_stuck_and_behind_and_the_replay_shows_the_answer
 
         # Amira's replay: at the end her answer to Q1 is FALSE; from +50 s to +55 s it was TRUE; before, nothing.
         attempt = session.attempts.get(student=amira)
+        # Her socket has closed; the server logs the disconnection as it clears her presence, a moment later.
+        wait_until(lambda: attempt.events.filter(type="disconnected").exists(), message="the disconnection logged")
         page.goto(f"{server.url}/teacher/attempts/{attempt.pk}/timeline/")
         row = page.locator(f'#replay-answers tr[data-question-id="{questions[1].pk}"]')
         expect(row.locator(".replay-answer")).to_have_text("FALSE")
